@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// Swift targets baseline x86-64 (SSE2) unless told otherwise, which turns SIMD fused
+// multiply-adds into libm calls. On x86_64 we build for Haswell (AVX2 + FMA, every x86
+// CPU since 2013) by default; ASR_TARGET_CPU=<llvm cpu name> picks another, and
+// ASR_TARGET_CPU=generic keeps the portable baseline.
+var cpuFlags: [SwiftSetting] = []
+#if arch(x86_64)
+let targetCPU = ProcessInfo.processInfo.environment["ASR_TARGET_CPU"] ?? "haswell"
+if targetCPU != "generic" {
+    cpuFlags = [.unsafeFlags(["-target-cpu", targetCPU])]
+}
+#endif
+
+let package = Package(
+    name: "asr",
+    products: [
+        .executable(name: "asr", targets: ["CLI"]),
+        .executable(name: "asr-bench", targets: ["Bench"]),
+        .library(name: "ASR", targets: ["ASR"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian: module map + shim header + pkg-config name.
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+
+        // The pipeline: one folder per stage (audio, features, ...).
+        .target(
+            name: "ASR",
+            dependencies: ["CSndfile", "CFFTW", "COpenBLAS", "CSamplerate"],
+            swiftSettings: cpuFlags
+        ),
+        // The `asr` command: a thin layer over the library.
+        .executableTarget(
+            name: "CLI",
+            dependencies: ["ASR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/cli",
+            swiftSettings: cpuFlags
+        ),
+        // Benchmarks: `swift run -c release asr-bench --help`.
+        .executableTarget(
+            name: "Bench",
+            dependencies: ["ASR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "bench/swift",
+            swiftSettings: cpuFlags
+        ),
+        .testTarget(
+            name: "ASRTests",
+            dependencies: ["ASR"],
+            resources: [.copy("fixtures")],
+            swiftSettings: cpuFlags
+        ),
+    ]
+)

@@ -1,0 +1,142 @@
+import CSndfile
+import Foundation
+
+/// Reads an audio file in chunks as mono `Float` samples in [-1, 1), at the file's own rate
+/// or resampled to `sampleRate`.
+///
+/// Any format libsndfile reads works: WAV (PCM 8/16/24/32-bit, float), FLAC, OGG/Vorbis,
+/// AIFF, ... Channels are mixed down to mono by averaging. Memory stays bounded by the chunk
+/// size, so an hour-long file never has to be held whole:
+///
+///     let reader = try AudioReader(path: "long.flac", sampleRate: 16_000)
+///     while let chunk = try reader.next() { consume(chunk) }
+public final class AudioReader {
+    public let path: String
+    /// The rate stored in the file.
+    public let fileSampleRate: Int
+    public let channels: Int
+    /// Samples per channel in the file, at `fileSampleRate`.
+    public let fileFrameCount: Int
+    /// The rate of the samples that `next()` returns.
+    public let sampleRate: Int
+    /// How many file frames one `next()` reads.
+    public let chunkFrames: Int
+
+    private var handle: OpaquePointer?
+    private let resampler: Resampler?
+    private var interleaved: [Float]
+    private var finished = false
+
+    /// Opens `path`. `sampleRate` nil keeps the file's rate.
+    public init(path: String, sampleRate: Int? = nil, chunkFrames: Int = 1 << 16) throws {
+        self.path = path
+        self.chunkFrames = chunkFrames
+        try AudioReader.checkFile(path)
+
+        var info = SF_INFO()
+        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        self.handle = handle
+        self.fileSampleRate = Int(info.samplerate)
+        self.channels = Int(info.channels)
+        self.fileFrameCount = Int(info.frames)
+        guard fileFrameCount > 0 else {
+            sf_close(handle)
+            self.handle = nil
+            throw AudioError.noSamples(path: path)
+        }
+        guard SampleRateLimits.range.contains(fileSampleRate) else {
+            sf_close(handle)
+            self.handle = nil
+            throw AudioError.invalidSampleRate(
+                path: path, rate: fileSampleRate, reason: "the file's own rate is out of the supported range")
+        }
+        let target = sampleRate ?? fileSampleRate
+        do {
+            try SampleRateLimits.validate(target: target, path: path)
+            self.resampler = target == fileSampleRate ? nil : try Resampler(from: fileSampleRate, to: target)
+        } catch AudioError.invalidSampleRate(_, let rate, let reason) {
+            sf_close(handle)
+            self.handle = nil
+            throw AudioError.invalidSampleRate(path: path, rate: rate, reason: reason)
+        }
+        self.sampleRate = target
+        self.interleaved = [Float](repeating: 0, count: chunkFrames * channels)
+        // Float reads of integer files are scaled to [-1, 1); of float files, left as stored.
+        sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
+    }
+
+    deinit { close() }
+
+    /// Duration of the file in seconds.
+    public var duration: Double { Double(fileFrameCount) / Double(fileSampleRate) }
+
+    /// The next chunk of mono samples at `sampleRate`, or nil once the file is exhausted.
+    /// A chunk may be empty while the resampler fills its filter; keep calling until nil.
+    public func next() throws -> [Float]? {
+        guard !finished, let handle else { return nil }
+        let got = interleaved.withUnsafeMutableBufferPointer {
+            Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(chunkFrames)))
+        }
+        if got < 0 || (got == 0 && sf_error(handle) != 0) {
+            throw AudioError.readFailed(path: path, reason: String(cString: sf_strerror(handle)))
+        }
+        let mono = mixDown(frames: got)
+        let atEnd = got < chunkFrames
+        if atEnd { finished = true; close() }
+        guard let resampler else { return atEnd && mono.isEmpty ? nil : mono }
+        do {
+            return try resampler.process(mono, endOfInput: atEnd)
+        } catch AudioError.resamplerFailed(_, let reason) {
+            throw AudioError.resamplerFailed(path: path, reason: reason)
+        }
+    }
+
+    /// Reads the rest of the file at once.
+    public func readAll() throws -> [Float] {
+        var samples: [Float] = []
+        samples.reserveCapacity(Int(Double(fileFrameCount) * Double(sampleRate) / Double(fileSampleRate)) + 16)
+        while let chunk = try next() { samples.append(contentsOf: chunk) }
+        return samples
+    }
+
+    /// Convenience: the whole file as mono samples at `sampleRate` (or the file's rate).
+    public static func read(_ path: String, sampleRate: Int? = nil) throws -> (samples: [Float], sampleRate: Int) {
+        let reader = try AudioReader(path: path, sampleRate: sampleRate)
+        return (try reader.readAll(), reader.sampleRate)
+    }
+
+    // Averages the channels of the first `frames` interleaved frames.
+    private func mixDown(frames: Int) -> [Float] {
+        if channels == 1 { return Array(interleaved[0..<frames]) }
+        var mono = [Float](repeating: 0, count: frames)
+        let scale = 1 / Float(channels)
+        interleaved.withUnsafeBufferPointer { src in
+            mono.withUnsafeMutableBufferPointer { dst in
+                for f in 0..<frames {
+                    var sum: Float = 0
+                    for c in 0..<channels { sum += src[f &* channels &+ c] }
+                    dst[f] = sum * scale
+                }
+            }
+        }
+        return mono
+    }
+
+    private func close() {
+        if let handle { sf_close(handle) }
+        handle = nil
+    }
+
+    /// Checks what libsndfile would report vaguely: missing file, directory, zero bytes.
+    static func checkFile(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw AudioError.fileNotFound(path: path)
+        }
+        if isDirectory.boolValue { throw AudioError.isDirectory(path: path) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw AudioError.emptyFile(path: path) }
+    }
+}

@@ -1,0 +1,74 @@
+/// Why an utterance gave no features.
+public enum FeatureError: Error, Equatable, CustomStringConvertible {
+    case tooShort(path: String, samples: Int, sampleRate: Int, frameLength: Int)
+
+    public var description: String {
+        switch self {
+        case .tooShort(let path, let samples, let rate, let frameLength):
+            let ms = Double(samples) * 1000 / Double(rate)
+            let frameMs = Double(frameLength) * 1000 / Double(rate)
+            return "\(path): \(samples) samples (\(String(format: "%.1f", ms)) ms at \(rate) Hz) is shorter than one frame "
+                + "(\(frameLength) samples = \(String(format: "%.1f", frameMs)) ms); no features to compute"
+        }
+    }
+}
+
+/// Audio file (or samples) -> final features: read and resample, base features, deltas, CMVN,
+/// all as `config` says. One pipeline per thread.
+public final class FeaturePipeline {
+    public let config: FeatureConfig
+    private let computer: FeatureComputer
+    private let globalStats: CMVNStats?
+
+    public init(config: FeatureConfig) throws {
+        self.config = config
+        computer = try FeatureComputer(config: config)
+        if config.cmvn == .global, let path = config.cmvnStats {
+            let stats = try CMVNStats.load(from: path)
+            guard stats.dimension == config.dimension else {
+                throw ConfigError(path: "features.cmvn_stats",
+                                  message: "\(path) holds statistics of \(stats.dimension) dims; these features have \(config.dimension)")
+            }
+            globalStats = stats
+        } else {
+            globalStats = nil
+        }
+    }
+
+    /// Output dimension (deltas included).
+    public var dimension: Int { config.dimension }
+
+    /// Reads `path` in chunks, resampled to `config.sampleRate`, and returns its features (T, D).
+    public func features(ofFile path: String) throws -> FeatureMatrix {
+        let reader = try AudioReader(path: path, sampleRate: config.sampleRate)
+        var samples = 0
+        while let chunk = try reader.next() {
+            computer.accept(chunk)
+            samples += chunk.count
+        }
+        return try finish(computer.finish(), samples: samples, source: path)
+    }
+
+    /// Features of samples in [-1, 1) at `sampleRate` (resampled when it differs from the config's).
+    public func features(ofSamples samples: [Float], sampleRate: Int, name: String = "<samples>") throws -> FeatureMatrix {
+        var input = samples
+        if sampleRate != config.sampleRate {
+            input = try Resampler(from: sampleRate, to: config.sampleRate).process(samples, endOfInput: true)
+        }
+        return try finish(computer.compute(input), samples: input.count, source: name)
+    }
+
+    private func finish(_ base: FeatureMatrix, samples: Int, source: String) throws -> FeatureMatrix {
+        guard base.rows > 0 else {
+            throw FeatureError.tooShort(path: source, samples: samples, sampleRate: config.sampleRate,
+                                        frameLength: config.frameLength)
+        }
+        var features = addDeltas(base, order: config.deltaOrder, window: config.deltaWindow)
+        switch config.cmvn {
+        case .none: break
+        case .utterance: CMVNStats.normalizeUtterance(&features, normVars: config.cmvnNormVars)
+        case .global: globalStats?.apply(to: &features, normVars: config.cmvnNormVars)
+        }
+        return features
+    }
+}
