@@ -45,16 +45,30 @@ struct FeatureOptions: ParsableArguments {
         var fixedRate = sampleRate != nil
         if let config {
             guard let data = FileManager.default.contents(atPath: config) else {
-                throw ValidationError("--config \(config): cannot read the file")
+                throw ConfigError(path: config, message: "cannot read the file")
             }
+            let object: [String: Any]
             do {
-                let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-                let features = object?["features"] as? [String: Any] ?? object ?? [:]
-                result = try JSONDecoder().decode(FeatureConfig.self, from: JSONSerialization.data(withJSONObject: features))
-                if features["sample_rate"] != nil { fixedRate = true }
+                guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                    throw ConfigError(path: config, message: "expected a JSON object")
+                }
+                object = parsed
+            } catch let error as ConfigError {
+                throw error
             } catch {
-                throw ValidationError(describeDecodingError(error, in: config, json: data))
+                throw ConfigError(path: config, message: "not valid JSON: \((error as NSError).localizedDescription)")
             }
+            // A recipe holds the configuration under "features"; a bare features object is accepted too.
+            let inRecipe = object["features"] is [String: Any]
+            let features = inRecipe ? object["features"] as! [String: Any] : object
+            let json = try JSONSerialization.data(withJSONObject: features)
+            do {
+                result = try JSONDecoder().decode(FeatureConfig.self, from: json)
+            } catch {
+                let message = describeDecodingError(error, json: json)
+                throw ConfigError(path: config, message: inRecipe ? "features." + message : message)
+            }
+            if features["sample_rate"] != nil { fixedRate = true }
         }
         if let type { result.type = type }
         if let sampleRate { result.sampleRate = sampleRate }

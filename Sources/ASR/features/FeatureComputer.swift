@@ -18,10 +18,15 @@ public final class FeatureComputer {
     private var processor: FrameProcessor
     private let fft: PowerSpectrum
     private let melBanks: MelBanks
-    /// (numCeps, melBins) orthonormal DCT-II rows with the lifter folded in.
+    /// (melBins, numCeps): the orthonormal DCT-II with the lifter folded in, transposed so the
+    /// per-frame product runs over independent accumulators.
     private let dct: [Double]
-    private var spectrum: [Double]     // (fftLength/2 + 1)
-    private var melEnergies: [Double]  // (melBins)
+    // Per-frame buffers, allocated once.
+    private let raw: UnsafeMutablePointer<Double>       // (frameLength) samples of the frame
+    private let spectrum: UnsafeMutablePointer<Double>  // (fftLength/2 + 1)
+    private let mel: UnsafeMutablePointer<Double>       // (melBins)
+    private let row: UnsafeMutablePointer<Float>        // (baseDimension) the frame's features
+    private let cepstra: UnsafeMutablePointer<Double>   // (numCeps) DCT accumulators
 
     // Streaming state.
     private var head: [Float] = []       // the first frameLength samples, for reflection at the start
@@ -41,10 +46,21 @@ public final class FeatureComputer {
         fft = PowerSpectrum(length: config.paddedLength)
         melBanks = MelBanks(count: config.melBins, fftLength: config.paddedLength, sampleRate: config.sampleRate,
                             lowFreq: config.lowFreq, highFreq: config.highFreq)
-        spectrum = [Double](repeating: 0, count: config.paddedLength / 2 + 1)
-        melEnergies = [Double](repeating: 0, count: config.melBins)
         dct = config.type == .mfcc
             ? FeatureComputer.dctMatrix(ceps: config.numCeps, bins: config.melBins, lifter: config.cepstralLifter) : []
+        raw = .allocate(capacity: frameLength)
+        spectrum = .allocate(capacity: config.paddedLength / 2 + 1)
+        mel = .allocate(capacity: config.melBins)
+        row = .allocate(capacity: config.baseDimension)
+        cepstra = .allocate(capacity: config.numCeps)
+    }
+
+    deinit {
+        raw.deallocate()
+        spectrum.deallocate()
+        mel.deallocate()
+        row.deallocate()
+        cepstra.deallocate()
     }
 
     /// Frames of a signal of `samples` samples.
@@ -61,6 +77,7 @@ public final class FeatureComputer {
 
     /// Takes the next chunk of the signal and computes every frame that is now complete.
     public func accept(_ chunk: [Float]) {
+        output.reserveCapacity(frameCount(samples: samplesSeen + chunk.count) * config.baseDimension)
         if head.count < frameLength { head.append(contentsOf: chunk.prefix(frameLength - head.count)) }
         pending.append(contentsOf: chunk)
         samplesSeen += chunk.count
@@ -89,17 +106,17 @@ public final class FeatureComputer {
         let dim = config.baseDimension
         let result = FeatureMatrix(rows: output.count / dim, cols: dim, data: output)
         head = []; pending = []; pendingStart = 0; samplesSeen = 0; nextFrame = 0; output = []
-        processor = FrameProcessor(config: config)
+        processor.reset()
         return result
     }
 
     private func frameStart(_ i: Int) -> Int { i * frameShift + firstFrameOffset }
 
-    /// Copies frame i (scaled to 16-bit range) into the FFT input, processes it and appends
-    /// its features to `output`.
+    /// Copies frame i (scaled to 16-bit range) into `raw`, processes it into the FFT input
+    /// (whose zero padding past frameLength is never written) and appends its features to `output`.
     private func emitFrame(_ i: Int, totalSamples: Int?) {
         let start = frameStart(i)
-        let frame = fft.input
+        let frame = raw
         let scale: Double = 32768
         if start >= pendingStart && start + frameLength <= pendingStart + pending.count {
             pending.withUnsafeBufferPointer { p in
@@ -115,45 +132,43 @@ public final class FeatureComputer {
                 frame[s] = Double(j < head.count ? head[j] : pending[j - pendingStart]) * scale
             }
         }
-        for s in frameLength..<fft.length { frame[s] = 0 }
 
-        let logEnergy = processor.process(frame)
-        spectrum.withUnsafeMutableBufferPointer { spec in
-            fft.compute(into: spec.baseAddress!, magnitude: !config.usePower)
-            melEnergies.withUnsafeMutableBufferPointer { mel in
-                melBanks.apply(spec.baseAddress!, into: mel.baseAddress!)
-            }
-        }
-        appendFeatures(logEnergy: logEnergy)
+        let logEnergy = processor.process(frame, into: fft.input)
+        fft.compute(into: spectrum, magnitude: !config.usePower)
+        melBanks.apply(spectrum, into: mel)
+        computeRow(logEnergy: logEnergy)
+        output.append(contentsOf: UnsafeBufferPointer(start: row, count: config.baseDimension))
     }
 
-    private func appendFeatures(logEnergy: Double) {
-        let bins = melEnergies.count
-        let useLog = config.type == .mfcc || config.useLogFbank
-        let floor = Double(Float.ulpOfOne)   // Kaldi floors energies at FLT_EPSILON before the log
-        melEnergies.withUnsafeMutableBufferPointer { m in
-            if useLog {
-                for b in 0..<bins { m[b] = log(max(m[b], floor)) }
-            }
-            switch config.type {
-            case .fbank:
-                if config.useEnergy { output.append(Float(logEnergy)) }
-                for b in 0..<bins { output.append(Float(m[b])) }
-            case .mfcc:
-                dct.withUnsafeBufferPointer { d in
-                    for c in 0..<config.numCeps {
-                        let row = d.baseAddress! + c * bins
-                        var sum: Double = 0
-                        for b in 0..<bins { sum += row[b] * m[b] }
-                        output.append(Float(c == 0 && config.useEnergy ? logEnergy : sum))
-                    }
+    /// The features of the frame whose mel energies are in `mel`, into `row`.
+    private func computeRow(logEnergy: Double) {
+        let bins = config.melBins
+        if config.type == .mfcc || config.useLogFbank {
+            // Kaldi floors at FLT_EPSILON before the log. logf: the result is stored as Float anyway.
+            for b in 0..<bins { mel[b] = Double(logf(Float(max(mel[b], Double(Float.ulpOfOne))))) }
+        }
+        switch config.type {
+        case .fbank:
+            let offset = config.useEnergy ? 1 : 0
+            if config.useEnergy { row[0] = Float(logEnergy) }
+            for b in 0..<bins { row[offset + b] = Float(mel[b]) }
+        case .mfcc:
+            let ceps = config.numCeps
+            let acc = cepstra
+            for c in 0..<ceps { acc[c] = 0 }
+            dct.withUnsafeBufferPointer { d in
+                for b in 0..<bins {
+                    let column = d.baseAddress! + b * ceps, m = mel[b]
+                    for c in 0..<ceps { acc[c] += column[c] * m }
                 }
             }
+            for c in 0..<ceps { row[c] = Float(acc[c]) }
+            if config.useEnergy { row[0] = Float(logEnergy) }
         }
     }
 
     /// Rows c = 0..<ceps of the orthonormal DCT-II of size `bins` (Kaldi's `ComputeDctMatrix`),
-    /// each scaled by the lifter 1 + Q/2 sin(π c / Q).
+    /// each scaled by the lifter 1 + Q/2 sin(π c / Q), stored transposed: (bins, ceps).
     static func dctMatrix(ceps: Int, bins: Int, lifter: Double) -> [Double] {
         var m = [Double](repeating: 0, count: ceps * bins)
         let n = Double(bins)
@@ -161,7 +176,7 @@ public final class FeatureComputer {
             let norm = c == 0 ? (1 / n).squareRoot() : (2 / n).squareRoot()
             let lift = lifter > 0 ? 1 + 0.5 * lifter * sin(Double.pi * Double(c) / lifter) : 1
             for b in 0..<bins {
-                m[c * bins + b] = norm * cos(Double.pi / n * (Double(b) + 0.5) * Double(c)) * lift
+                m[b * ceps + c] = norm * cos(Double.pi / n * (Double(b) + 0.5) * Double(c)) * lift
             }
         }
         return m

@@ -112,7 +112,9 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     /// Checks the values against each other; errors name the key.
     public func validate() throws {
         func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(path: "features.\(key)", message: message) }
-        try SampleRateLimits.validate(target: sampleRate)
+        if !SampleRateLimits.range.contains(sampleRate) {
+            throw fail("sample_rate", "\(sampleRate) Hz is out of range (expected \(SampleRateLimits.range.lowerBound) to \(SampleRateLimits.range.upperBound) Hz)")
+        }
         if frameShiftMs <= 0 { throw fail("frame_shift_ms", "expected a positive number, got \(frameShiftMs)") }
         if frameLength < 2 { throw fail("frame_length_ms", "gives \(frameLength) samples per frame; expected at least 2") }
         if frameShift < 1 { throw fail("frame_shift_ms", "gives \(frameShift) samples; expected at least 1") }

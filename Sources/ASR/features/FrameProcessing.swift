@@ -16,10 +16,11 @@ func windowFunction(_ type: FeatureConfig.Window, length: Int, blackmanCoeff: Do
     }
 }
 
-/// Kaldi's `ProcessWindow` on one frame of `window.count` samples, in place, in this order:
-/// dither, DC removal, raw log energy, pre-emphasis, window. Returns the frame's log energy
-/// (taken before pre-emphasis when `rawEnergy`, after the window otherwise), floored at
-/// log(FLT_EPSILON) (Kaldi's floor, kept in double precision) and at log(energyFloor).
+/// Kaldi's `ProcessWindow` on one frame of `window.count` samples: dither, DC removal, raw log
+/// energy, pre-emphasis, window. Reads `frame` (modified in place by dither and DC removal) and
+/// writes the windowed result to `out`. Returns the frame's log energy (taken before
+/// pre-emphasis when `rawEnergy`, after the window otherwise), floored at log(FLT_EPSILON)
+/// (Kaldi's floor) and at log(energyFloor).
 struct FrameProcessor {
     let window: [Double]
     let dither: Double
@@ -27,6 +28,7 @@ struct FrameProcessor {
     let preemphasis: Double
     let rawEnergy: Bool
     let logEnergyFloor: Double
+    private let ditherSeed: UInt64
     private var random: GaussianNoise
 
     init(config: FeatureConfig) {
@@ -36,42 +38,62 @@ struct FrameProcessor {
         preemphasis = config.preemphasisCoefficient
         rawEnergy = config.rawEnergy
         logEnergyFloor = config.energyFloor > 0 ? log(config.energyFloor) : -Double.infinity
+        ditherSeed = config.ditherSeed
         random = GaussianNoise(seed: config.ditherSeed)
     }
 
-    mutating func process(_ frame: UnsafeMutablePointer<Double>) -> Double {
+    /// Restarts the dither noise, so every utterance is processed the same way.
+    mutating func reset() { random = GaussianNoise(seed: ditherSeed) }
+
+    mutating func process(_ frame: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>) -> Double {
         let n = window.count
         if dither != 0 {
             for i in 0..<n { frame[i] += dither * random.next() }
         }
         if removeDC {
-            var sum: Double = 0
-            for i in 0..<n { sum += frame[i] }
-            let mean = sum / Double(n)
+            let mean = sum(frame, n) / Double(n)
             for i in 0..<n { frame[i] -= mean }
         }
         var energy: Double = 0
         if rawEnergy { energy = sumOfSquares(frame, n) }
-        if preemphasis != 0 {
-            var i = n - 1
-            while i > 0 {
-                frame[i] -= preemphasis * frame[i - 1]
-                i -= 1
-            }
-            frame[0] -= preemphasis * frame[0]
-        }
+        // Pre-emphasis (x[i] - c x[i-1], and x[0] - c x[0]) and window in one pass.
+        let c = preemphasis
         window.withUnsafeBufferPointer { w in
-            for i in 0..<n { frame[i] *= w[i] }
+            out[0] = (frame[0] - c * frame[0]) * w[0]
+            for i in 1..<n { out[i] = (frame[i] - c * frame[i &- 1]) * w[i] }
         }
-        if !rawEnergy { energy = sumOfSquares(frame, n) }
+        if !rawEnergy { energy = sumOfSquares(out, n) }
         return max(log(max(energy, Double(Float.ulpOfOne))), logEnergyFloor)
     }
+}
 
-    private func sumOfSquares(_ x: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
-        var sum: Double = 0
-        for i in 0..<n { sum += x[i] * x[i] }
-        return sum
+/// Sum of x[0..<n] with four accumulators (a single one serialises on the add latency).
+@inline(__always)
+func sum(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+    var a = SIMD4<Double>.zero
+    var i = 0
+    while i &+ 4 <= n {
+        a += SIMD4(x[i], x[i &+ 1], x[i &+ 2], x[i &+ 3])
+        i &+= 4
     }
+    var total = a.sum()
+    while i < n { total += x[i]; i &+= 1 }
+    return total
+}
+
+/// Sum of squares of x[0..<n], four accumulators.
+@inline(__always)
+func sumOfSquares(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+    var a = SIMD4<Double>.zero
+    var i = 0
+    while i &+ 4 <= n {
+        let v = SIMD4(x[i], x[i &+ 1], x[i &+ 2], x[i &+ 3])
+        a += v * v
+        i &+= 4
+    }
+    var total = a.sum()
+    while i < n { total += x[i] * x[i]; i &+= 1 }
+    return total
 }
 
 /// Seeded standard normal noise (SplitMix64 + Box-Muller), for dithering.
