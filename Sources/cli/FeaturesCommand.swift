@@ -105,8 +105,7 @@ final class FeatureExtractors: @unchecked Sendable {
         }
         let pipeline = try pipelineFor(worker: worker, rate: rate)
         let features = try pipeline.features(ofFile: path)
-        let seconds = Double(features.rows) * config.frameShiftMs / 1000
-        return (features, seconds)
+        return (features, pipeline.lastDuration)
     }
 
     private func pipelineFor(worker: Int, rate: Int) throws -> FeaturePipeline {

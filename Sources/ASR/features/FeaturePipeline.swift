@@ -35,6 +35,9 @@ public final class FeaturePipeline {
         }
     }
 
+    /// Seconds of audio behind the last result (at `config.sampleRate`).
+    public private(set) var lastDuration: Double = 0
+
     /// Output dimension (deltas included).
     public var dimension: Int { config.dimension }
 
@@ -59,6 +62,7 @@ public final class FeaturePipeline {
     }
 
     private func finish(_ base: FeatureMatrix, samples: Int, source: String) throws -> FeatureMatrix {
+        lastDuration = Double(samples) / Double(config.sampleRate)
         guard base.rows > 0 else {
             throw FeatureError.tooShort(path: source, samples: samples, sampleRate: config.sampleRate,
                                         frameLength: config.frameLength)
