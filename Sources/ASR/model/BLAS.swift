@@ -1,0 +1,24 @@
+import COpenBLAS
+
+/// C = alpha · op(A) · op(B) + beta · C with row-major matrices, through OpenBLAS.
+/// op(A) is (m, k), op(B) is (k, n), C is (m, n); `lda`, `ldb`, `ldc` are the row strides of
+/// A, B and C as stored (so a column slice of a wider matrix works without copying).
+@inline(__always)
+func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0 && n > 0 else { return }
+    guard k > 0 else {
+        // op(A)·op(B) is empty: C = beta·C.
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// OpenBLAS threads. The RNN's matrices are small (32 rows per step): one BLAS thread is
+/// faster, and `asr` runs the two directions of a layer on two threads itself.
+public enum BLASThreads {
+    public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+}

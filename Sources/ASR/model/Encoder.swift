@@ -1,0 +1,92 @@
+/// N stacked recurrent layers, PyTorch's `nn.GRU`/`nn.LSTM` with `num_layers = N`: parameter
+/// names `<prefix>.weight_ih_l{k}[_reverse]` etc., and dropout on the output of every layer
+/// but the last, in training only.
+public final class RecurrentEncoder: ParameterOwner {
+    public let cell: CellType
+    public let inputSize: Int, hidden: Int, layerCount: Int, bidirectional: Bool
+    public let dropout: Float
+    let layers: [RecurrentLayer]
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var outputSize: Int { hidden * (bidirectional ? 2 : 1) }
+
+    /// Run the two directions of each layer on two threads.
+    public var parallelDirections: Bool {
+        get { layers.first?.parallel ?? false }
+        set { layers.forEach { $0.parallel = newValue } }
+    }
+
+    private var masks: [Buffer] = []   // (T·B, D·H) per layer but the last: 0 or 1/(1-p)
+    private let maskedOutput: [Buffer]
+    private var dropoutRandom: SeededRandom
+    private var shape = (T: 0, B: 0)
+    private var trainingPass = false
+
+    public init(cell: CellType, inputSize: Int, hidden: Int, layers: Int, bidirectional: Bool = true,
+                dropout: Float = 0, prefix: String = "encoder", rng: inout SeededRandom) {
+        precondition(layers >= 1 && hidden >= 1 && inputSize >= 1)
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hidden = hidden
+        self.layerCount = layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        let width = hidden * (bidirectional ? 2 : 1)
+        self.layers = (0..<layers).map { k in
+            RecurrentLayer(cell: cell, inputSize: k == 0 ? inputSize : width, hidden: hidden, layer: k,
+                           bidirectional: bidirectional, prefix: prefix, rng: &rng)
+        }
+        masks = (0..<(layers - 1)).map { _ in Buffer() }
+        maskedOutput = (0..<(layers - 1)).map { _ in Buffer() }
+        dropoutRandom = SeededRandom(seed: rng.next())
+    }
+
+    /// Step sizes of a batch whose lengths are sorted longest first: batchSizes[t] = #{b: len_b > t}.
+    public static func batchSizes(lengths: [Int], T: Int) -> [Int] {
+        precondition(zip(lengths, lengths.dropFirst()).allSatisfy { $0 >= $1 }, "lengths must be sorted longest first")
+        return (0..<T).map { t in lengths.prefix { $0 > t }.count }
+    }
+
+    /// x (T, B, I) -> (T, B, D·H); `lengths` sorted longest first. With `training`, dropout applies.
+    public func forward(_ x: UnsafePointer<Float>, T: Int, B: Int, lengths: [Int], training: Bool) -> UnsafeMutablePointer<Float> {
+        let sizes = RecurrentEncoder.batchSizes(lengths: lengths, T: T)
+        shape = (T, B)
+        trainingPass = training && dropout > 0
+        var h = x
+        var out: UnsafeMutablePointer<Float>!
+        for (k, layer) in layers.enumerated() {
+            out = layer.forward(h, T: T, B: B, batchSizes: sizes)
+            if trainingPass && k < layers.count - 1 {
+                out = applyDropout(out, count: T * B * layer.outputSize, layer: k)
+            }
+            h = UnsafePointer(out)
+        }
+        return out
+    }
+
+    /// dy (T, B, D·H) -> dx (T, B, I); adds to the parameter gradients.
+    public func backward(_ dy: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        var g = dy
+        var dx: UnsafeMutablePointer<Float>!
+        for k in layers.indices.reversed() {
+            dx = layers[k].backward(g)
+            if trainingPass && k > 0 {
+                // dx is the gradient of layer k-1's dropped-out output: multiply by its mask.
+                let mask = masks[k - 1].pointer
+                for i in 0..<(shape.T * shape.B * layers[k - 1].outputSize) { dx[i] *= mask[i] }
+            }
+            g = UnsafePointer(dx)
+        }
+        return dx
+    }
+
+    /// Inverted dropout: keeps each value with probability 1-p and scales it by 1/(1-p).
+    private func applyDropout(_ y: UnsafeMutablePointer<Float>, count: Int, layer k: Int) -> UnsafeMutablePointer<Float> {
+        let mask = masks[k].reserve(count), out = maskedOutput[k].reserve(count)
+        let keep = 1 / (1 - dropout)
+        for i in 0..<count {
+            mask[i] = dropoutRandom.uniform() < dropout ? 0 : keep
+            out[i] = y[i] * mask[i]
+        }
+        return out
+    }
+}

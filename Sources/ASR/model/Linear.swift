@@ -1,0 +1,62 @@
+/// y = x Wᵀ + b, PyTorch's `nn.Linear`: weight (out, in), bias (out).
+public final class Linear: ParameterOwner {
+    public let inputSize: Int, outputSize: Int
+    public let weight: Parameter, bias: Parameter
+    public var parameters: [Parameter] { [weight, bias] }
+
+    private var input: UnsafePointer<Float>?   // (N, in), kept for backward
+    private var rows = 0
+    private let output = Buffer(), inputGrad = Buffer()
+
+    public init(inputSize: Int, outputSize: Int, name: String, rng: inout SeededRandom) {
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        // PyTorch's default init: U(-1/√in, 1/√in) for weight and bias.
+        let bound = 1 / Float(inputSize).squareRoot()
+        weight = Parameter(name: "\(name).weight", shape: [outputSize, inputSize],
+                           value: rng.uniformArray(outputSize * inputSize, bound: bound))
+        bias = Parameter(name: "\(name).bias", shape: [outputSize], value: rng.uniformArray(outputSize, bound: bound))
+    }
+
+    /// x (N, in) -> y (N, out). `x` must stay valid until `backward`.
+    public func forward(_ x: UnsafePointer<Float>, rows n: Int) -> UnsafeMutablePointer<Float> {
+        input = x
+        rows = n
+        let y = output.reserve(n * outputSize)
+        bias.value.withUnsafeBufferPointer { b in
+            for i in 0..<n { (y + i * outputSize).update(from: b.baseAddress!, count: outputSize) }
+        }
+        weight.value.withUnsafeBufferPointer { w in
+            sgemm(transB: true, m: n, n: outputSize, k: inputSize, a: x, lda: inputSize,
+                  b: w.baseAddress!, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
+        }
+        return y
+    }
+
+    /// dy (N, out) -> dx (N, in); adds dW = dyᵀ x and db = Σ_rows dy to the gradients.
+    public func backward(_ dy: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let n = rows, x = input!
+        weight.grad.withUnsafeMutableBufferPointer { dw in
+            sgemm(transA: true, m: outputSize, n: inputSize, k: n, a: dy, lda: outputSize,
+                  b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
+        }
+        bias.grad.withUnsafeMutableBufferPointer { db in
+            addColumnSums(dy, rows: n, cols: outputSize, into: db.baseAddress!)
+        }
+        let dx = inputGrad.reserve(n * inputSize)
+        weight.value.withUnsafeBufferPointer { w in
+            sgemm(m: n, n: inputSize, k: outputSize, a: dy, lda: outputSize,
+                  b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)
+        }
+        return dx
+    }
+}
+
+/// out[j] += Σ_i x[i, j] for a (rows, cols) matrix with row stride `ld` (default cols).
+func addColumnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int? = nil, into out: UnsafeMutablePointer<Float>) {
+    let ld = ld ?? cols
+    for i in 0..<rows {
+        let row = x + i * ld
+        for j in 0..<cols { out[j] += row[j] }
+    }
+}

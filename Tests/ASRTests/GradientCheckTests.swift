@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+@testable import ASR
+
+/// Finite-difference checks of every hand-written backward pass. The loss is a fixed random
+/// weighting of the model's outputs, L = Σ w·y, with w zero on padding frames (as CTC's
+/// gradient is), so dL/dθ is exactly what backward computes. Central differences in Float
+/// with step 1e-2; the loss is accumulated in Double.
+struct GradientCheckTests {
+    /// A small ragged batch: T=6, B=3, lengths 6, 4, 1 (sorted longest first).
+    static let T = 6, B = 3, lengths = [6, 4, 1]
+
+    func randomArray(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        return rng.uniformArray(n, bound: scale)
+    }
+
+    /// w (T, B, width), zero on padding frames.
+    func lossWeights(width: Int, seed: UInt64) -> [Float] {
+        var w = randomArray(Self.T * Self.B * width, seed: seed)
+        for t in 0..<Self.T { for b in 0..<Self.B where t >= Self.lengths[b] {
+            for j in 0..<width { w[(t * Self.B + b) * width + j] = 0 }
+        } }
+        return w
+    }
+
+    func dot(_ y: UnsafePointer<Float>, _ w: [Float]) -> Double {
+        var s = 0.0
+        for i in w.indices { s += Double(y[i]) * Double(w[i]) }
+        return s
+    }
+
+    /// Compares analytic and numeric derivatives at up to `samples` entries of `values`.
+    /// `get`/`set` read and write entry i of the values being perturbed.
+    @discardableResult
+    func check(_ name: String, count: Int, get: (Int) -> Float, set: (Int, Float) -> Void, analytic: [Float],
+               samples: Int = 12, loss: () -> Double) -> Int {
+        var rng = SeededRandom(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+        let indices = count <= samples ? Array(0..<count) : (0..<samples).map { _ in Int(rng.next() % UInt64(count)) }
+        let eps: Float = 1e-2
+        for i in indices {
+            let saved = get(i)
+            set(i, saved + eps)
+            let plus = loss()
+            set(i, saved - eps)
+            let minus = loss()
+            set(i, saved)
+            let numeric = Float((plus - minus) / Double(2 * eps))
+            let error = abs(numeric - analytic[i]) / max(1, abs(numeric), abs(analytic[i]))
+            #expect(error < 5e-3, "\(name)[\(i)]: analytic \(analytic[i]), numeric \(numeric)")
+        }
+        return indices.count
+    }
+
+    func check(_ p: Parameter, samples: Int = 12, loss: () -> Double) -> Int {
+        check(p.name, count: p.count, get: { p.value[$0] }, set: { p.value[$0] = $1 }, analytic: p.grad,
+              samples: samples, loss: loss)
+    }
+
+    @Test func linear() {
+        var rng = SeededRandom(seed: 1)
+        let layer = Linear(inputSize: 5, outputSize: 4, name: "lin", rng: &rng)
+        var x = randomArray(7 * 5, seed: 2)
+        let w = randomArray(7 * 4, seed: 3)
+        let lossOf = { () -> Double in x.withUnsafeBufferPointer { self.dot(layer.forward($0.baseAddress!, rows: 7), w) } }
+        _ = lossOf()
+        layer.zeroGrad()
+        let dx = w.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: layer.backward($0.baseAddress!), count: 7 * 5)) }
+        for p in layer.parameters { check(p, loss: lossOf) }
+        check("x", count: x.count, get: { x[$0] }, set: { x[$0] = $1 }, analytic: dx, samples: 35, loss: lossOf)
+    }
+
+    @Test(arguments: [CellType.gru, .lstm], [true, false])
+    func encoderStack(cell: CellType, bidirectional: Bool) {
+        let (T, B, I) = (Self.T, Self.B, 3)
+        var rng = SeededRandom(seed: 7)
+        let encoder = RecurrentEncoder(cell: cell, inputSize: I, hidden: 4, layers: 2, bidirectional: bidirectional, rng: &rng)
+        var x = randomArray(T * B * I, seed: 11, scale: 1.5)
+        let w = lossWeights(width: encoder.outputSize, seed: 13)
+        let lossOf = { () -> Double in
+            x.withUnsafeBufferPointer { self.dot(encoder.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: false), w) }
+        }
+        _ = lossOf()
+        encoder.zeroGrad()
+        let dx = w.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: encoder.backward($0.baseAddress!), count: T * B * I)) }
+
+        var checked = 0
+        for p in encoder.parameters { checked += check(p, loss: lossOf) }
+        checked += check("x", count: x.count, get: { x[$0] }, set: { x[$0] = $1 }, analytic: dx, samples: T * B * I, loss: lossOf)
+        #expect(checked > 100)
+        // Padding frames: zero gradient, and no influence on the loss (checked numerically above too).
+        for t in 0..<T { for b in 0..<B where t >= Self.lengths[b] {
+            for i in 0..<I { #expect(dx[(t * B + b) * I + i] == 0) }
+        } }
+    }
+
+    @Test(arguments: [CellType.gru, .lstm])
+    func modelWithProjection(cell: CellType) {
+        let (T, B, F, V) = (Self.T, Self.B, 5, 7)
+        var config = ModelConfig()
+        config.cell = cell
+        config.hiddenSize = 3
+        config.layers = 2
+        config.projection = 4
+        let model = AcousticModel(config: config, inputSize: F, vocabSize: V)
+        let x = randomArray(T * B * F, seed: 21)
+        let w = lossWeights(width: V, seed: 23)
+        let lossOf = { () -> Double in
+            x.withUnsafeBufferPointer { self.dot(model.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: false), w) }
+        }
+        _ = lossOf()
+        model.zeroGrad()
+        w.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
+        #expect(model.parameters.count == 2 + 16 + 2)
+        for p in model.parameters { _ = check(p, samples: 6, loss: lossOf) }
+    }
+
+    /// Packed semantics: each sequence's outputs in a ragged batch equal its outputs run alone,
+    /// and padding outputs are zero.
+    @Test(arguments: [CellType.gru, .lstm])
+    func raggedBatchEqualsSequencesAlone(cell: CellType) {
+        let (T, B, I) = (Self.T, Self.B, 3)
+        var rng = SeededRandom(seed: 5)
+        let encoder = RecurrentEncoder(cell: cell, inputSize: I, hidden: 4, layers: 2, rng: &rng)
+        let x = randomArray(T * B * I, seed: 6)
+        let batch = x.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: encoder.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: false),
+                                      count: T * B * 8))
+        }
+        for b in 0..<B {
+            let len = Self.lengths[b]
+            var alone: [Float] = []
+            for t in 0..<len { alone += x[((t * B + b) * I)..<((t * B + b) * I + I)] }
+            let out = alone.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: encoder.forward($0.baseAddress!, T: len, B: 1, lengths: [len], training: false), count: len * 8))
+            }
+            for t in 0..<T {
+                for j in 0..<8 {
+                    let v = batch[(t * B + b) * 8 + j]
+                    if t < len { #expect(abs(v - out[t * 8 + j]) < 1e-6) } else { #expect(v == 0) }
+                }
+            }
+        }
+    }
+
+    @Test func parameterCountsMatchPyTorch() {
+        // nn.GRU(39, 128, 2, bidirectional=True) has 3·(...) and nn.LSTM 4·(...) parameters;
+        // the GRU's recurrent weights are exactly three quarters of the LSTM's.
+        var gru = ModelConfig()
+        gru.cell = .gru
+        var lstm = gru
+        lstm.cell = .lstm
+        let g = gru.parameterCount(inputSize: 39, vocabSize: 29), l = lstm.parameterCount(inputSize: 39, vocabSize: 29)
+        #expect(g.recurrent == 3 * 2 * (128 * 39 + 128 * 128 + 2 * 128) + 3 * 2 * (128 * 256 + 128 * 128 + 2 * 128))
+        #expect(g.recurrent * 4 == l.recurrent * 3)
+        #expect(g.total == g.recurrent + 29 * 256 + 29)
+        let model = AcousticModel(config: gru, inputSize: 39, vocabSize: 29)
+        #expect(model.parameterCount == g.total)
+    }
+}
