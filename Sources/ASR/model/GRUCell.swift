@@ -17,13 +17,16 @@ func gruForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStri
         let x = gx + b &* gxStride, g = gh + b &* 3 &* H
         let hp = hPrev + b &* hStride, ho = h + b &* hStride
         let r = cache + b &* 4 &* H, z = r + H, nn = z + H, hn = nn + H
-        for j in 0..<H {
-            let rj = fastSigmoid(x[j] + bih[j] + g[j] + bhh[j])
-            let zj = fastSigmoid(x[H &+ j] + bih[H &+ j] + g[H &+ j] + bhh[H &+ j])
-            let hnj = g[2 &* H &+ j] + bhh[2 &* H &+ j]
-            let nj = fastTanh(x[2 &* H &+ j] + bih[2 &* H &+ j] + rj * hnj)
-            r[j] = rj; z[j] = zj; nn[j] = nj; hn[j] = hnj
-            ho[j] = nj + zj * (hp[j] - nj)
+        var j = 0
+        while j < H {   // 8 units at a time
+            let w = min(8, H &- j), j1 = H &+ j, j2 = 2 &* H &+ j
+            let rj = fastSigmoid(load(x + j, w) + load(bih + j, w) + load(g + j, w) + load(bhh + j, w))
+            let zj = fastSigmoid(load(x + j1, w) + load(bih + j1, w) + load(g + j1, w) + load(bhh + j1, w))
+            let hnj = load(g + j2, w) + load(bhh + j2, w)
+            let nj = fastTanh(load(x + j2, w) + load(bih + j2, w) + rj * hnj)
+            store(rj, r + j, w); store(zj, z + j, w); store(nj, nn + j, w); store(hnj, hn + j, w)
+            store(nj + zj * (load(hp + j, w) - nj), ho + j, w)
+            j &+= 8
         }
     }
 }
@@ -40,15 +43,18 @@ func gruBackwardStep(rows n: Int, hidden H: Int, dY: UnsafePointer<Float>, dyStr
         let dy = dY + b &* dyStride, dhr = dHrec + b &* H, hp = hPrev + b &* hStride
         let r = cache + b &* 4 &* H, z = r + H, nn = z + H, hn = nn + H
         let gx = dGx + b &* 3 &* H, gh = dGh + b &* 3 &* H
-        for j in 0..<H {
-            let dh = dy[j] + dhr[j]
-            let rj = r[j], zj = z[j], nj = nn[j]
+        var j = 0
+        while j < H {   // 8 units at a time
+            let w = min(8, H &- j), j1 = H &+ j, j2 = 2 &* H &+ j
+            let dh = load(dy + j, w) + load(dhr + j, w)
+            let rj = load(r + j, w), zj = load(z + j, w), nj = load(nn + j, w)
             let dnPre = dh * (1 - zj) * (1 - nj * nj)
-            let dzPre = dh * (hp[j] - nj) * zj * (1 - zj)
-            let drPre = dnPre * hn[j] * rj * (1 - rj)
-            gx[j] = drPre; gx[H &+ j] = dzPre; gx[2 &* H &+ j] = dnPre
-            gh[j] = drPre; gh[H &+ j] = dzPre; gh[2 &* H &+ j] = dnPre * rj
-            dhr[j] = dh * zj
+            let dzPre = dh * (load(hp + j, w) - nj) * zj * (1 - zj)
+            let drPre = dnPre * load(hn + j, w) * rj * (1 - rj)
+            store(drPre, gx + j, w); store(dzPre, gx + j1, w); store(dnPre, gx + j2, w)
+            store(drPre, gh + j, w); store(dzPre, gh + j1, w); store(dnPre * rj, gh + j2, w)
+            store(dh * zj, dhr + j, w)
+            j &+= 8
         }
     }
 }

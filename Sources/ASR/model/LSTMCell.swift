@@ -17,16 +17,19 @@ func lstmForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStr
         let x = gx + b &* gxStride, g = gh + b &* 4 &* H
         let cp = cPrev + b &* H, co = c + b &* H, tc = tanhC + b &* H, ho = h + b &* hStride
         let gi = cache + b &* 4 &* H, gf = gi + H, gg = gf + H, go = gg + H
-        for j in 0..<H {
-            let ij = fastSigmoid(x[j] + g[j] + bih[j] + bhh[j])
-            let fj = fastSigmoid(x[H &+ j] + g[H &+ j] + bih[H &+ j] + bhh[H &+ j])
-            let gj = fastTanh(x[2 &* H &+ j] + g[2 &* H &+ j] + bih[2 &* H &+ j] + bhh[2 &* H &+ j])
-            let oj = fastSigmoid(x[3 &* H &+ j] + g[3 &* H &+ j] + bih[3 &* H &+ j] + bhh[3 &* H &+ j])
-            let cj = fj * cp[j] + ij * gj
+        var j = 0
+        while j < H {   // 8 units at a time
+            let w = min(8, H &- j), j1 = H &+ j, j2 = 2 &* H &+ j, j3 = 3 &* H &+ j
+            let ij = fastSigmoid(load(x + j, w) + load(g + j, w) + load(bih + j, w) + load(bhh + j, w))
+            let fj = fastSigmoid(load(x + j1, w) + load(g + j1, w) + load(bih + j1, w) + load(bhh + j1, w))
+            let gj = fastTanh(load(x + j2, w) + load(g + j2, w) + load(bih + j2, w) + load(bhh + j2, w))
+            let oj = fastSigmoid(load(x + j3, w) + load(g + j3, w) + load(bih + j3, w) + load(bhh + j3, w))
+            let cj = fj * load(cp + j, w) + ij * gj
             let tcj = fastTanh(cj)
-            gi[j] = ij; gf[j] = fj; gg[j] = gj; go[j] = oj
-            co[j] = cj; tc[j] = tcj
-            ho[j] = oj * tcj
+            store(ij, gi + j, w); store(fj, gf + j, w); store(gj, gg + j, w); store(oj, go + j, w)
+            store(cj, co + j, w); store(tcj, tc + j, w)
+            store(oj * tcj, ho + j, w)
+            j &+= 8
         }
     }
 }
@@ -45,15 +48,19 @@ func lstmBackwardStep(rows n: Int, hidden H: Int, dY: UnsafePointer<Float>, dySt
         let cp = cPrev + b &* H, tc = tanhC + b &* H
         let gi = cache + b &* 4 &* H, gf = gi + H, gg = gf + H, go = gg + H
         let d = dG + b &* 4 &* H
-        for j in 0..<H {
-            let dh = dy[j] + dhr[j]
-            let ij = gi[j], fj = gf[j], gj = gg[j], oj = go[j], tcj = tc[j]
-            let dc = dcr[j] + dh * oj * (1 - tcj * tcj)
-            d[j] = dc * gj * ij * (1 - ij)
-            d[H &+ j] = dc * cp[j] * fj * (1 - fj)
-            d[2 &* H &+ j] = dc * ij * (1 - gj * gj)
-            d[3 &* H &+ j] = dh * tcj * oj * (1 - oj)
-            dcr[j] = dc * fj
+        var j = 0
+        while j < H {   // 8 units at a time
+            let w = min(8, H &- j)
+            let dh = load(dy + j, w) + load(dhr + j, w)
+            let ij = load(gi + j, w), fj = load(gf + j, w), gj = load(gg + j, w), oj = load(go + j, w)
+            let tcj = load(tc + j, w)
+            let dc = load(dcr + j, w) + dh * oj * (1 - tcj * tcj)
+            store(dc * gj * ij * (1 - ij), d + j, w)
+            store(dc * load(cp + j, w) * fj * (1 - fj), d + (H &+ j), w)
+            store(dc * ij * (1 - gj * gj), d + (2 &* H &+ j), w)
+            store(dh * tcj * oj * (1 - oj), d + (3 &* H &+ j), w)
+            store(dc * fj, dcr + j, w)
+            j &+= 8
         }
     }
 }

@@ -110,9 +110,7 @@ final class RecurrentDirection {
         let cache = self.cache.pointer, c = self.cell_.pointer, tanhC = self.tanhC.pointer
         let zeros = UnsafePointer(self.zeros.pointer)
         let dGx = self.dGx.reserve(T * B * G)
-        self.dGx.zero(T * B * G)
         let dGh = cell == .gru ? self.dGh.reserve(T * B * G) : dGx
-        if cell == .gru { self.dGh.zero(T * B * G) }
         let dHrec = self.dHrec.reserve(B * H), dCrec = self.dCrec.reserve(B * H)
         self.dHrec.zero(B * H)
         self.dCrec.zero(B * H)
@@ -122,10 +120,13 @@ final class RecurrentDirection {
             for step in 0..<T {
                 let t = reverse ? step : T - 1 - step
                 let n = batchSizes[t]
+                let row = t * B
+                // Padding rows get no gradient: the weight products below run over all rows.
+                (dGx + (row + n) * G).update(repeating: 0, count: (B - n) * G)
+                if cell == .gru { (dGh + (row + n) * G).update(repeating: 0, count: (B - n) * G) }
                 guard n > 0 else { continue }
                 let prev = previous(t, T)
                 let hPrev = prev.map { y + $0 * B * yStride + yOffset } ?? zeros
-                let row = t * B
                 let dyT = dy + row * yStride + yOffset
                 switch cell {
                 case .gru:

@@ -215,11 +215,17 @@ extension SafetensorsFile {
         guard String(validating: raw, as: UTF8.self) != nil else {
             throw SafetensorsError.invalidHeader(path: path, reason: "not valid UTF-8")
         }
+        let json = Data(raw)
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(raw))
+            value = try JSONDecoder().decode(JSONValue.self, from: json)
         } catch {
-            throw SafetensorsError.invalidHeader(path: path, reason: "not valid JSON (\(describeDecodingError(error)))")
+            // JSONDecoder does not say where; JSONSerialization does ("around character 12").
+            var reason = "not valid JSON"
+            do { _ = try JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]) } catch {
+                if let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String { reason += ": " + detail }
+            }
+            throw SafetensorsError.invalidHeader(path: path, reason: reason)
         }
         guard case .object(let object) = value else {
             throw SafetensorsError.invalidHeader(path: path, reason: "expected a JSON object, got \(value.kind)")
