@@ -10,7 +10,9 @@ var cpuFlags: [SwiftSetting] = []
 #if arch(x86_64)
 let targetCPU = ProcessInfo.processInfo.environment["ASR_TARGET_CPU"] ?? "haswell"
 if targetCPU != "generic" {
-    cpuFlags = [.unsafeFlags(["-target-cpu", targetCPU])]
+    // ASR_AVX: the CPU has AVX (every target we name does), so the gate loops may use its
+    // 256-bit loads and stores directly.
+    cpuFlags = [.unsafeFlags(["-target-cpu", targetCPU]), .define("ASR_AVX")]
 }
 #endif
 

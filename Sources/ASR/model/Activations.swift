@@ -1,3 +1,7 @@
+#if ASR_AVX
+import _Builtin_intrinsics.intel
+#endif
+
 // Fast tanh and sigmoid for the gate loops: the 13/6-degree rational interpolant Eigen uses
 // (accurate to a few float ulps; inputs clamped to ±7.9053, where tanh rounds to ±1 in float).
 // The gate loops work on 8 lanes at a time (`Vec`); scalar versions serve everything else.
@@ -57,7 +61,15 @@ private func tanhDenominator(_ x2: Float) -> Float { tanhDenominator(SIMD2(repea
 /// Lanes j ..< j + n of p (n <= 8; missing lanes are 0).
 @inline(__always)
 func load(_ p: UnsafePointer<Float>, _ n: Int) -> Vec {
-    if n == 8 { return UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
+    if n == 8 {
+        // Swift's loadUnaligned (and SIMD8's halves) are not inlined here: a call per load.
+        // With AVX, the intrinsic is one instruction.
+        #if ASR_AVX
+        return unsafeBitCast(_mm256_loadu_ps(p), to: Vec.self)
+        #else
+        return UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
+        #endif
+    }
     var v = Vec()
     for i in 0..<n { v[i] = p[i] }
     return v
@@ -66,6 +78,13 @@ func load(_ p: UnsafePointer<Float>, _ n: Int) -> Vec {
 /// Writes the first n lanes of v to p.
 @inline(__always)
 func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-    if n == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self); return }
+    if n == 8 {
+        #if ASR_AVX
+        _mm256_storeu_ps(p, unsafeBitCast(v, to: __m256.self))
+        #else
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+        #endif
+        return
+    }
     for i in 0..<n { p[i] = v[i] }
 }

@@ -17,17 +17,19 @@ func gruForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStri
         let x = gx + b &* gxStride, g = gh + b &* 3 &* H
         let hp = hPrev + b &* hStride, ho = h + b &* hStride
         let r = cache + b &* 4 &* H, z = r + H, nn = z + H, hn = nn + H
-        var j = 0
-        while j < H {   // 8 units at a time
-            let w = min(8, H &- j), j1 = H &+ j, j2 = 2 &* H &+ j
+        // 8 units at a time; w < 8 only for the last block when H is not a multiple of 8.
+        @inline(__always) func kernel(_ j: Int, _ w: Int) {
+            let j1 = H &+ j, j2 = 2 &* H &+ j
             let rj = fastSigmoid(load(x + j, w) + load(bih + j, w) + load(g + j, w) + load(bhh + j, w))
             let zj = fastSigmoid(load(x + j1, w) + load(bih + j1, w) + load(g + j1, w) + load(bhh + j1, w))
             let hnj = load(g + j2, w) + load(bhh + j2, w)
             let nj = fastTanh(load(x + j2, w) + load(bih + j2, w) + rj * hnj)
             store(rj, r + j, w); store(zj, z + j, w); store(nj, nn + j, w); store(hnj, hn + j, w)
             store(nj + zj * (load(hp + j, w) - nj), ho + j, w)
-            j &+= 8
         }
+        var j = 0
+        while j &+ 8 <= H { kernel(j, 8); j &+= 8 }
+        if j < H { kernel(j, H &- j) }
     }
 }
 
@@ -43,9 +45,9 @@ func gruBackwardStep(rows n: Int, hidden H: Int, dY: UnsafePointer<Float>, dyStr
         let dy = dY + b &* dyStride, dhr = dHrec + b &* H, hp = hPrev + b &* hStride
         let r = cache + b &* 4 &* H, z = r + H, nn = z + H, hn = nn + H
         let gx = dGx + b &* 3 &* H, gh = dGh + b &* 3 &* H
-        var j = 0
-        while j < H {   // 8 units at a time
-            let w = min(8, H &- j), j1 = H &+ j, j2 = 2 &* H &+ j
+        // 8 units at a time; w < 8 only for the last block when H is not a multiple of 8.
+        @inline(__always) func kernel(_ j: Int, _ w: Int) {
+            let j1 = H &+ j, j2 = 2 &* H &+ j
             let dh = load(dy + j, w) + load(dhr + j, w)
             let rj = load(r + j, w), zj = load(z + j, w), nj = load(nn + j, w)
             let dnPre = dh * (1 - zj) * (1 - nj * nj)
@@ -54,7 +56,9 @@ func gruBackwardStep(rows n: Int, hidden H: Int, dY: UnsafePointer<Float>, dyStr
             store(drPre, gx + j, w); store(dzPre, gx + j1, w); store(dnPre, gx + j2, w)
             store(drPre, gh + j, w); store(dzPre, gh + j1, w); store(dnPre * rj, gh + j2, w)
             store(dh * zj, dhr + j, w)
-            j &+= 8
         }
+        var j = 0
+        while j &+ 8 <= H { kernel(j, 8); j &+= 8 }
+        if j < H { kernel(j, H &- j) }
     }
 }

@@ -17,9 +17,9 @@ func lstmForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStr
         let x = gx + b &* gxStride, g = gh + b &* 4 &* H
         let cp = cPrev + b &* H, co = c + b &* H, tc = tanhC + b &* H, ho = h + b &* hStride
         let gi = cache + b &* 4 &* H, gf = gi + H, gg = gf + H, go = gg + H
-        var j = 0
-        while j < H {   // 8 units at a time
-            let w = min(8, H &- j), j1 = H &+ j, j2 = 2 &* H &+ j, j3 = 3 &* H &+ j
+        // 8 units at a time; w < 8 only for the last block when H is not a multiple of 8.
+        @inline(__always) func kernel(_ j: Int, _ w: Int) {
+            let j1 = H &+ j, j2 = 2 &* H &+ j, j3 = 3 &* H &+ j
             let ij = fastSigmoid(load(x + j, w) + load(g + j, w) + load(bih + j, w) + load(bhh + j, w))
             let fj = fastSigmoid(load(x + j1, w) + load(g + j1, w) + load(bih + j1, w) + load(bhh + j1, w))
             let gj = fastTanh(load(x + j2, w) + load(g + j2, w) + load(bih + j2, w) + load(bhh + j2, w))
@@ -29,8 +29,10 @@ func lstmForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStr
             store(ij, gi + j, w); store(fj, gf + j, w); store(gj, gg + j, w); store(oj, go + j, w)
             store(cj, co + j, w); store(tcj, tc + j, w)
             store(oj * tcj, ho + j, w)
-            j &+= 8
         }
+        var j = 0
+        while j &+ 8 <= H { kernel(j, 8); j &+= 8 }
+        if j < H { kernel(j, H &- j) }
     }
 }
 
@@ -48,9 +50,8 @@ func lstmBackwardStep(rows n: Int, hidden H: Int, dY: UnsafePointer<Float>, dySt
         let cp = cPrev + b &* H, tc = tanhC + b &* H
         let gi = cache + b &* 4 &* H, gf = gi + H, gg = gf + H, go = gg + H
         let d = dG + b &* 4 &* H
-        var j = 0
-        while j < H {   // 8 units at a time
-            let w = min(8, H &- j)
+        // 8 units at a time; w < 8 only for the last block when H is not a multiple of 8.
+        @inline(__always) func kernel(_ j: Int, _ w: Int) {
             let dh = load(dy + j, w) + load(dhr + j, w)
             let ij = load(gi + j, w), fj = load(gf + j, w), gj = load(gg + j, w), oj = load(go + j, w)
             let tcj = load(tc + j, w)
@@ -60,7 +61,9 @@ func lstmBackwardStep(rows n: Int, hidden H: Int, dY: UnsafePointer<Float>, dySt
             store(dc * ij * (1 - gj * gj), d + (2 &* H &+ j), w)
             store(dh * tcj * oj * (1 - oj), d + (3 &* H &+ j), w)
             store(dc * fj, dcr + j, w)
-            j &+= 8
         }
+        var j = 0
+        while j &+ 8 <= H { kernel(j, 8); j &+= 8 }
+        if j < H { kernel(j, H &- j) }
     }
 }
