@@ -115,6 +115,27 @@ struct GradientCheckTests {
         for p in model.parameters { _ = check(p, samples: 6, loss: lossOf) }
     }
 
+    /// Dropout between layers: the gradient is that of the masked network (same mask in the
+    /// forward passes of the check), and evaluation passes are unaffected.
+    @Test func dropoutBetweenLayers() {
+        let (T, B, I) = (Self.T, Self.B, 3)
+        var rng = SeededRandom(seed: 9)
+        let encoder = RecurrentEncoder(cell: .gru, inputSize: I, hidden: 4, layers: 3, dropout: 0.4, rng: &rng)
+        let x = randomArray(T * B * I, seed: 10)
+        let w = lossWeights(width: encoder.outputSize, seed: 12)
+        let lossOf = { (training: Bool) -> Double in
+            encoder.reseedDropout(77)
+            return x.withUnsafeBufferPointer { self.dot(encoder.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: training), w) }
+        }
+        let eval1 = lossOf(false), eval2 = lossOf(false)
+        #expect(eval1 == eval2)
+        #expect(lossOf(true) != eval1, "dropout changed nothing in training")
+        encoder.zeroGrad()
+        _ = lossOf(true)
+        w.withUnsafeBufferPointer { _ = encoder.backward($0.baseAddress!) }
+        for p in encoder.parameters { _ = check(p, samples: 6) { lossOf(true) } }
+    }
+
     /// Packed semantics: each sequence's outputs in a ragged batch equal its outputs run alone,
     /// and padding outputs are zero.
     @Test(arguments: [CellType.gru, .lstm])

@@ -40,6 +40,9 @@ public final class RecurrentEncoder: ParameterOwner {
         dropoutRandom = SeededRandom(seed: rng.next())
     }
 
+    /// Restarts the dropout masks' random sequence (tests use it to repeat a training pass exactly).
+    func reseedDropout(_ seed: UInt64) { dropoutRandom = SeededRandom(seed: seed) }
+
     /// Step sizes of a batch whose lengths are sorted longest first: batchSizes[t] = #{b: len_b > t}.
     public static func batchSizes(lengths: [Int], T: Int) -> [Int] {
         precondition(zip(lengths, lengths.dropFirst()).allSatisfy { $0 >= $1 }, "lengths must be sorted longest first")
