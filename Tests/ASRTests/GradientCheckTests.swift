@@ -30,6 +30,8 @@ struct GradientCheckTests {
         return s
     }
 
+    func dot(_ y: [Float], _ w: [Float]) -> Double { y.withUnsafeBufferPointer { dot($0.baseAddress!, w) } }
+
     /// Compares analytic and numeric derivatives at up to `samples` entries of `values`.
     /// `get`/`set` read and write entry i of the values being perturbed.
     @discardableResult
@@ -78,11 +80,11 @@ struct GradientCheckTests {
         var x = randomArray(T * B * I, seed: 11, scale: 1.5)
         let w = lossWeights(width: encoder.outputSize, seed: 13)
         let lossOf = { () -> Double in
-            x.withUnsafeBufferPointer { self.dot(encoder.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: false), w) }
+            self.dot(encoder.forwardPadded(x, T: T, B: B, lengths: Self.lengths, training: false), w)
         }
         _ = lossOf()
         encoder.zeroGrad()
-        let dx = w.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: encoder.backward($0.baseAddress!), count: T * B * I)) }
+        let dx = encoder.backwardPadded(w, T: T, B: B, lengths: Self.lengths)
 
         var checked = 0
         for p in encoder.parameters { checked += check(p, loss: lossOf) }
@@ -125,14 +127,14 @@ struct GradientCheckTests {
         let w = lossWeights(width: encoder.outputSize, seed: 12)
         let lossOf = { (training: Bool) -> Double in
             encoder.reseedDropout(77)
-            return x.withUnsafeBufferPointer { self.dot(encoder.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: training), w) }
+            return self.dot(encoder.forwardPadded(x, T: T, B: B, lengths: Self.lengths, training: training), w)
         }
         let eval1 = lossOf(false), eval2 = lossOf(false)
         #expect(eval1 == eval2)
         #expect(lossOf(true) != eval1, "dropout changed nothing in training")
         encoder.zeroGrad()
         _ = lossOf(true)
-        w.withUnsafeBufferPointer { _ = encoder.backward($0.baseAddress!) }
+        _ = encoder.backwardPadded(w, T: T, B: B, lengths: Self.lengths)
         for p in encoder.parameters { _ = check(p, samples: 6) { lossOf(true) } }
     }
 
@@ -144,17 +146,12 @@ struct GradientCheckTests {
         var rng = SeededRandom(seed: 5)
         let encoder = RecurrentEncoder(cell: cell, inputSize: I, hidden: 4, layers: 2, rng: &rng)
         let x = randomArray(T * B * I, seed: 6)
-        let batch = x.withUnsafeBufferPointer {
-            Array(UnsafeBufferPointer(start: encoder.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: false),
-                                      count: T * B * 8))
-        }
+        let batch = encoder.forwardPadded(x, T: T, B: B, lengths: Self.lengths, training: false)
         for b in 0..<B {
             let len = Self.lengths[b]
             var alone: [Float] = []
             for t in 0..<len { alone += x[((t * B + b) * I)..<((t * B + b) * I + I)] }
-            let out = alone.withUnsafeBufferPointer {
-                Array(UnsafeBufferPointer(start: encoder.forward($0.baseAddress!, T: len, B: 1, lengths: [len], training: false), count: len * 8))
-            }
+            let out = encoder.forwardPadded(alone, T: len, B: 1, lengths: [len], training: false)
             for t in 0..<T {
                 for j in 0..<8 {
                     let v = batch[(t * B + b) * 8 + j]

@@ -42,3 +42,29 @@ func maxErrors(_ a: [Float], _ b: [Float], relativeFloor: Float = 1) -> (absolut
 func sine(_ frequency: Double, rate: Int, seconds: Double, amplitude: Float = 0.5) -> [Float] {
     (0..<Int(Double(rate) * seconds)).map { amplitude * Float(sin(2 * Double.pi * frequency * Double($0) / Double(rate))) }
 }
+
+extension RecurrentEncoder {
+    /// Test convenience: padded (T, B, I) in, padded (T, B, D·H) out (zeros on padding).
+    func forwardPadded(_ x: [Float], T: Int, B: Int, lengths: [Int], training: Bool) -> [Float] {
+        let layout = PackedLayout(lengths: lengths, T: T)
+        var packed = [Float](repeating: 0, count: layout.rows * inputSize)
+        x.withUnsafeBufferPointer { p in packed.withUnsafeMutableBufferPointer { layout.pack(p.baseAddress!, width: inputSize, into: $0.baseAddress!) } }
+        // The encoder keeps a pointer to its input until backward: hold the packed copy.
+        lastPackedInput = packed
+        let y = lastPackedInput.withUnsafeBufferPointer { forward($0.baseAddress!, layout: layout, training: training) }
+        var out = [Float](repeating: 0, count: T * B * outputSize)
+        out.withUnsafeMutableBufferPointer { layout.unpack(y, width: outputSize, into: $0.baseAddress!) }
+        return out
+    }
+
+    /// Test convenience: dy padded (T, B, D·H) -> dx padded (T, B, I).
+    func backwardPadded(_ dy: [Float], T: Int, B: Int, lengths: [Int]) -> [Float] {
+        let layout = PackedLayout(lengths: lengths, T: T)
+        var packed = [Float](repeating: 0, count: layout.rows * outputSize)
+        dy.withUnsafeBufferPointer { p in packed.withUnsafeMutableBufferPointer { layout.pack(p.baseAddress!, width: outputSize, into: $0.baseAddress!) } }
+        let dx = packed.withUnsafeBufferPointer { backward($0.baseAddress!, inputGradient: true)! }
+        var out = [Float](repeating: 0, count: T * B * inputSize)
+        out.withUnsafeMutableBufferPointer { layout.unpack(dx, width: inputSize, into: $0.baseAddress!) }
+        return out
+    }
+}

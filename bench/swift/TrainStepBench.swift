@@ -78,19 +78,20 @@ struct TrainStepBench: ParsableCommand {
         print(String(decoding: json, as: UTF8.self))
     }
 
-    /// Floating-point operations of the step's matrix products (2·m·n·k each).
+    /// Floating-point operations of the step's matrix products (2·m·n·k each), as asr runs
+    /// them: only real frames (N = Σ lengths) are computed, and the features get no gradient.
     func stepFlops(cell: CellType, T: Int, B: Int, F: Int, V: Int, lengths: [Int]) -> Double {
         let H = 128, G = cell.gates * H
-        let live = Double(lengths.reduce(0, +))       // Σ_t batchSizes[t]
+        let N = Double(lengths.reduce(0, +))
         var total = 0.0
         for layer in 0..<2 {
-            let I = layer == 0 ? F : 2 * H
-            let perDirection = 2 * Double(T * B) * Double(I * G) * 3   // x W_ihᵀ, dW_ih, dx
-                + 2 * live * Double(H * G) * 2                         // h W_hhᵀ and dh per step
-                + 2 * Double((T - 1) * B) * Double(H * G)              // dW_hh
+            let I = Double(layer == 0 ? F : 2 * H)
+            let perDirection = 2 * N * I * Double(G) * (layer == 0 ? 2 : 3)   // x W_ihᵀ, dW_ih, (dx)
+                + 2 * (N - Double(B)) * Double(H * G) * 2                    // h W_hhᵀ and dh per step
+                + 2 * N * Double(H * G)                                       // dW_hh
             total += 2 * perDirection
         }
-        return total + 2 * Double(T * B) * Double(2 * H * V) * 3
+        return total + 2 * N * Double(2 * H * V) * 3
     }
 
     /// cblas_sgemm alone on the step's main shapes, one thread: GFLOP/s by "m x k x n".

@@ -12,7 +12,10 @@ public final class AcousticModel: ParameterOwner {
         (projection?.parameters ?? []) + encoder.parameters + classifier.parameters
     }
 
-    private var shape = (T: 0, B: 0)
+    private var layout = PackedLayout(lengths: [], T: 0)
+    private let packedInput = Buffer()    // (N, F)
+    private let logits = Buffer()         // (T, B, V)
+    private let packedGrad = Buffer()     // (N, V)
 
     public init(config: ModelConfig, inputSize: Int, vocabSize: Int) {
         self.config = config
@@ -27,20 +30,29 @@ public final class AcousticModel: ParameterOwner {
         classifier = Linear(inputSize: encoder.outputSize, outputSize: vocabSize, name: "classifier", rng: &rng)
     }
 
-    /// features (T, B, F) time-major, sequences sorted longest first -> logits (T, B, V).
+    /// features (T, B, F) time-major, sequences sorted longest first -> logits (T, B, V), zero
+    /// on padding frames. Inside, only real frames are computed (the batch is packed).
     /// The returned buffer is reused by the next call.
     public func forward(_ features: UnsafePointer<Float>, T: Int, B: Int, lengths: [Int], training: Bool) -> UnsafeMutablePointer<Float> {
-        shape = (T, B)
-        var x = features
-        if let projection { x = UnsafePointer(projection.forward(x, rows: T * B)) }
-        let h = encoder.forward(x, T: T, B: B, lengths: lengths, training: training)
-        return classifier.forward(h, rows: T * B)
+        layout = PackedLayout(lengths: lengths, T: T)
+        let x = packedInput.reserve(layout.rows * inputSize)
+        layout.pack(features, width: inputSize, into: x)
+        var h = UnsafePointer(x)
+        if let projection { h = UnsafePointer(projection.forward(h, rows: layout.rows)) }
+        let encoded = encoder.forward(h, layout: layout, training: training)
+        let packedLogits = classifier.forward(encoded, rows: layout.rows)
+        let out = logits.reserve(T * B * vocabSize)
+        layout.unpack(packedLogits, width: vocabSize, into: out)
+        return out
     }
 
-    /// dLogits (T, B, V) -> adds to every parameter's gradient.
+    /// dLogits (T, B, V) -> adds to every parameter's gradient (padding frames are ignored).
     public func backward(_ dLogits: UnsafePointer<Float>) {
-        let dh = classifier.backward(dLogits)
-        let dx = encoder.backward(dh)
-        if let projection { _ = projection.backward(dx) }
+        let g = packedGrad.reserve(layout.rows * vocabSize)
+        layout.pack(dLogits, width: vocabSize, into: g)
+        let dh = classifier.backward(g)!
+        // The features need no gradient; the projection's input gradient is skipped too.
+        let dx = encoder.backward(dh, inputGradient: projection != nil)
+        if let projection, let dx { projection.backward(dx, inputGradient: false) }
     }
 }

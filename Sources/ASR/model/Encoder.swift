@@ -15,11 +15,14 @@ public final class RecurrentEncoder: ParameterOwner {
         set { layers.forEach { $0.parallel = newValue } }
     }
 
-    private var masks: [Buffer] = []   // (T·B, D·H) per layer but the last: 0 or 1/(1-p)
+    private var masks: [Buffer] = []   // (N, D·H) per layer but the last: 0 or 1/(1-p)
     private let maskedOutput: [Buffer]
     private var dropoutRandom: SeededRandom
-    private var shape = (T: 0, B: 0)
+    private var rows = 0
     private var trainingPass = false
+    /// Storage for callers that hand the encoder a temporary array (tests): its input must
+    /// outlive backward.
+    var lastPackedInput: [Float] = []
 
     public init(cell: CellType, inputSize: Int, hidden: Int, layers: Int, bidirectional: Bool = true,
                 dropout: Float = 0, prefix: String = "encoder", rng: inout SeededRandom) {
@@ -43,41 +46,35 @@ public final class RecurrentEncoder: ParameterOwner {
     /// Restarts the dropout masks' random sequence (tests use it to repeat a training pass exactly).
     func reseedDropout(_ seed: UInt64) { dropoutRandom = SeededRandom(seed: seed) }
 
-    /// Step sizes of a batch whose lengths are sorted longest first: batchSizes[t] = #{b: len_b > t}.
-    public static func batchSizes(lengths: [Int], T: Int) -> [Int] {
-        precondition(zip(lengths, lengths.dropFirst()).allSatisfy { $0 >= $1 }, "lengths must be sorted longest first")
-        return (0..<T).map { t in lengths.prefix { $0 > t }.count }
-    }
-
-    /// x (T, B, I) -> (T, B, D·H); `lengths` sorted longest first. With `training`, dropout applies.
-    public func forward(_ x: UnsafePointer<Float>, T: Int, B: Int, lengths: [Int], training: Bool) -> UnsafeMutablePointer<Float> {
-        let sizes = RecurrentEncoder.batchSizes(lengths: lengths, T: T)
-        shape = (T, B)
+    /// x (N, I) packed as `layout` says -> (N, D·H). With `training`, dropout applies.
+    public func forward(_ x: UnsafePointer<Float>, layout: PackedLayout, training: Bool) -> UnsafeMutablePointer<Float> {
+        rows = layout.rows
         trainingPass = training && dropout > 0
         var h = x
         var out: UnsafeMutablePointer<Float>!
         for (k, layer) in layers.enumerated() {
-            out = layer.forward(h, T: T, B: B, batchSizes: sizes)
+            out = layer.forward(h, layout: layout)
             if trainingPass && k < layers.count - 1 {
-                out = applyDropout(out, count: T * B * layer.outputSize, layer: k)
+                out = applyDropout(out, count: rows * layer.outputSize, layer: k)
             }
             h = UnsafePointer(out)
         }
         return out
     }
 
-    /// dy (T, B, D·H) -> dx (T, B, I); adds to the parameter gradients.
-    public func backward(_ dy: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+    /// dy (N, D·H) -> dx (N, I) (nil without `inputGradient`); adds to the parameter gradients.
+    public func backward(_ dy: UnsafePointer<Float>, inputGradient: Bool = true) -> UnsafeMutablePointer<Float>? {
         var g = dy
-        var dx: UnsafeMutablePointer<Float>!
+        var dx: UnsafeMutablePointer<Float>?
         for k in layers.indices.reversed() {
-            dx = layers[k].backward(g)
-            if trainingPass && k > 0 {
-                // dx is the gradient of layer k-1's dropped-out output: multiply by its mask.
+            dx = layers[k].backward(g, inputGradient: k > 0 || inputGradient)
+            guard k > 0, let d = dx else { break }
+            if trainingPass {
+                // d is the gradient of layer k-1's dropped-out output: multiply by its mask.
                 let mask = masks[k - 1].pointer
-                for i in 0..<(shape.T * shape.B * layers[k - 1].outputSize) { dx[i] *= mask[i] }
+                for i in 0..<(rows * layers[k - 1].outputSize) { d[i] *= mask[i] }
             }
-            g = UnsafePointer(dx)
+            g = UnsafePointer(d)
         }
         return dx
     }

@@ -6,16 +6,17 @@
 // The matrix products (x W_ihᵀ for all steps at once, h W_hhᵀ per step) are done by the
 // caller; these functions do the element-wise part of one time step for rows 0..<n.
 
-/// Forward step. gx (n, 3H) row stride `gxStride`: x W_ihᵀ. gh (n, 3H): h W_hhᵀ.
-/// hPrev, h: (n, H) row stride `hStride`. cache (n, 4H): [r, z, n, W_hn h + b_hn] for backward.
+/// Forward step. gx (n, 3H): x W_ihᵀ. gh (n, 3H): h W_hhᵀ. hPrev (n, H).
+/// h: (n, H) row stride `hStride` (a column slice of the layer output).
+/// cache (n, 4H): [r, z, n, W_hn h + b_hn] for backward.
 @inline(__always)
-func gruForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStride: Int,
+func gruForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>,
                     gh: UnsafePointer<Float>, bih: UnsafePointer<Float>, bhh: UnsafePointer<Float>,
                     hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, hStride: Int,
                     cache: UnsafeMutablePointer<Float>) {
     for b in 0..<n {
-        let x = gx + b &* gxStride, g = gh + b &* 3 &* H
-        let hp = hPrev + b &* hStride, ho = h + b &* hStride
+        let x = gx + b &* 3 &* H, g = gh + b &* 3 &* H
+        let hp = hPrev + b &* H, ho = h + b &* hStride
         let r = cache + b &* 4 &* H, z = r + H, nn = z + H, hn = nn + H
         // 8 units at a time; w < 8 only for the last block when H is not a multiple of 8.
         @inline(__always) func kernel(_ j: Int, _ w: Int) {
@@ -34,15 +35,16 @@ func gruForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStri
 }
 
 /// Backward step. dY (n, H) stride `dyStride`: gradient from the layer's output at this step.
+/// hPrev (n, H): the state this step started from.
 /// dHrec (n, H): in, the gradient reaching h from the next step; out, the part of the gradient
 /// of h_prev that does not go through W_hh (dh ⊙ z; the caller adds dGh W_hh).
 /// dGx (n, 3H): gradient of the input pre-activations; dGh (n, 3H): of the hidden ones.
 @inline(__always)
 func gruBackwardStep(rows n: Int, hidden H: Int, dY: UnsafePointer<Float>, dyStride: Int,
-                     dHrec: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, hStride: Int,
+                     dHrec: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>,
                      cache: UnsafePointer<Float>, dGx: UnsafeMutablePointer<Float>, dGh: UnsafeMutablePointer<Float>) {
     for b in 0..<n {
-        let dy = dY + b &* dyStride, dhr = dHrec + b &* H, hp = hPrev + b &* hStride
+        let dy = dY + b &* dyStride, dhr = dHrec + b &* H, hp = hPrev + b &* H
         let r = cache + b &* 4 &* H, z = r + H, nn = z + H, hn = nn + H
         let gx = dGx + b &* 3 &* H, gh = dGh + b &* 3 &* H
         // 8 units at a time; w < 8 only for the last block when H is not a multiple of 8.

@@ -5,16 +5,16 @@
 // As for the GRU, the caller does the matrix products; these are one step's element-wise
 // part for rows 0..<n.
 
-/// Forward step. gx (n, 4H) stride `gxStride`: x W_ihᵀ. gh (n, 4H): h W_hhᵀ.
-/// cPrev, c, tanhC: (n, H) contiguous. hPrev, h: (n, H) stride `hStride`.
+/// Forward step. gx (n, 4H): x W_ihᵀ. gh (n, 4H): h W_hhᵀ.
+/// cPrev, c, tanhC: (n, H) contiguous. h: (n, H) stride `hStride`.
 /// cache (n, 4H): the activated gates [i, f, g, o] for backward.
 @inline(__always)
-func lstmForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>, gxStride: Int,
+func lstmForwardStep(rows n: Int, hidden H: Int, gx: UnsafePointer<Float>,
                      gh: UnsafePointer<Float>, bih: UnsafePointer<Float>, bhh: UnsafePointer<Float>,
                      cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
                      h: UnsafeMutablePointer<Float>, hStride: Int, cache: UnsafeMutablePointer<Float>) {
     for b in 0..<n {
-        let x = gx + b &* gxStride, g = gh + b &* 4 &* H
+        let x = gx + b &* 4 &* H, g = gh + b &* 4 &* H
         let cp = cPrev + b &* H, co = c + b &* H, tc = tanhC + b &* H, ho = h + b &* hStride
         let gi = cache + b &* 4 &* H, gf = gi + H, gg = gf + H, go = gg + H
         // 8 units at a time; w < 8 only for the last block when H is not a multiple of 8.

@@ -34,7 +34,9 @@ public final class Linear: ParameterOwner {
     }
 
     /// dy (N, out) -> dx (N, in); adds dW = dyᵀ x and db = Σ_rows dy to the gradients.
-    public func backward(_ dy: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+    /// Without `inputGradient` (the layer sees the features), dx is not computed.
+    @discardableResult
+    public func backward(_ dy: UnsafePointer<Float>, inputGradient: Bool = true) -> UnsafeMutablePointer<Float>? {
         let n = rows, x = input!
         weight.grad.withUnsafeMutableBufferPointer { dw in
             sgemm(transA: true, m: outputSize, n: inputSize, k: n, a: dy, lda: outputSize,
@@ -43,6 +45,7 @@ public final class Linear: ParameterOwner {
         bias.grad.withUnsafeMutableBufferPointer { db in
             addColumnSums(dy, rows: n, cols: outputSize, into: db.baseAddress!)
         }
+        guard inputGradient else { return nil }
         let dx = inputGrad.reserve(n * inputSize)
         weight.value.withUnsafeBufferPointer { w in
             sgemm(m: n, n: inputSize, k: outputSize, a: dy, lda: outputSize,

@@ -7,11 +7,11 @@ public enum CellType: String, Codable, Sendable, CaseIterable {
     public var gates: Int { self == .gru ? 3 : 4 }
 }
 
-// Batches are time-major, (T, B, C), with the B sequences sorted by length, longest first.
-// `batchSizes[t]` is how many sequences are longer than t, so at step t the live sequences
-// are rows 0..<batchSizes[t] (PyTorch's packed-sequence layout). Each step works on exactly
-// those rows: the reverse direction of a sequence starts at its own last frame with a zero
-// state, and padding frames produce zero outputs and receive no gradient.
+// A layer works on a packed batch (see `PackedLayout`): step t is rows
+// offsets[t] ..< offsets[t] + batchSizes[t], sequences sorted longest first. The forward
+// direction of sequence b continues at step t from its state at t-1; the reverse direction
+// from its state at t+1, or from zero at its own last frame (b >= batchSizes[t+1]). Padding
+// is never stored, computed or given a gradient: PyTorch's packed-sequence semantics.
 
 /// One direction of one recurrent layer: its four parameters and its per-batch activations.
 final class RecurrentDirection {
@@ -21,17 +21,19 @@ final class RecurrentDirection {
     let weightIH: Parameter, weightHH: Parameter, biasIH: Parameter, biasHH: Parameter
     var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
 
-    private let gx = Buffer()      // (T·B, G·H) x W_ihᵀ
-    private let gh = Buffer()      // (B, G·H)   h W_hhᵀ of one step
-    private let cache = Buffer()   // (T·B, 4H)  GRU [r, z, n, hn] or LSTM [i, f, g, o]
-    private let cell_ = Buffer()   // (T·B, H)   LSTM cell state c
-    private let tanhC = Buffer()   // (T·B, H)   LSTM tanh(c)
-    private let dGx = Buffer()     // (T·B, G·H) gradient of the input pre-activations
-    private let dGh = Buffer()     // (T·B, G·H) GRU: of the hidden pre-activations (LSTM: = dGx)
-    private let dHrec = Buffer()   // (B, H)     gradient flowing to the previous step's h
-    private let dCrec = Buffer()   // (B, H)     LSTM: to the previous step's c
-    private let zeros = Buffer()   // (B, yStride) the initial state, laid out like a step of y
-    let inputGrad = Buffer()       // (T·B, I)   this direction's part of dx
+    // All (N, ·) buffers are packed rows, N = frames in the batch.
+    private let gx = Buffer()      // (N, G·H) x W_ihᵀ
+    private let gh = Buffer()      // (B, G·H) h_prev W_hhᵀ of one step
+    private let hPrev = Buffer()   // (N, H)   the state each step started from
+    private let cache = Buffer()   // (N, 4H)  GRU [r, z, n, hn] or LSTM [i, f, g, o]
+    private let cPrev = Buffer()   // (N, H)   LSTM: the cell state each step started from
+    private let cState = Buffer()  // (N, H)   LSTM: c
+    private let tanhC = Buffer()   // (N, H)   LSTM: tanh(c)
+    private let dGx = Buffer()     // (N, G·H) gradient of the input pre-activations
+    private let dGh = Buffer()     // (N, G·H) GRU: of the hidden pre-activations (LSTM: = dGx)
+    private let dHrec = Buffer()   // (B, H)   gradient flowing to the previous step's h
+    private let dCrec = Buffer()   // (B, H)   LSTM: to the previous step's c
+    let inputGrad = Buffer()       // (N, I)   this direction's part of dx
 
     init(cell: CellType, inputSize: Int, hidden: Int, layer: Int, reverse: Bool, prefix: String, rng: inout SeededRandom) {
         self.cell = cell
@@ -48,125 +50,110 @@ final class RecurrentDirection {
         biasHH = Parameter(name: "\(prefix).bias_hh\(suffix)", shape: [g], value: rng.uniformArray(g, bound: k))
     }
 
-    /// The step of the state a step continues from, or nil at the first step.
-    private func previous(_ t: Int, _ T: Int) -> Int? {
+    /// The step whose state step t continues from, and how many of step t's rows do (the rest
+    /// start from zero); nil at the direction's first step.
+    private func previous(_ t: Int, _ layout: PackedLayout) -> (step: Int, rows: Int)? {
         let p = reverse ? t + 1 : t - 1
-        return p >= 0 && p < T ? p : nil
+        guard p >= 0 && p < layout.T else { return nil }
+        return (p, min(layout.batchSizes[p], layout.batchSizes[t]))
     }
 
-    /// x (T·B, I) -> this direction's columns [yOffset, yOffset + H) of y (T, B, yStride).
-    /// y and (LSTM) the cell state must be zero on entry.
-    func forward(x: UnsafePointer<Float>, T: Int, B: Int, batchSizes: [Int],
-                 y: UnsafeMutablePointer<Float>, yStride: Int, yOffset: Int) {
-        let H = hidden, G = cell.gates * H
-        let gx = self.gx.reserve(T * B * G), gh = self.gh.reserve(B * G)
-        let cache = self.cache.reserve(T * B * 4 * H)
-        let c = self.cell_.reserve(T * B * H), tanhC = self.tanhC.reserve(T * B * H)
-        if cell == .lstm { self.cell_.zero(T * B * H) }
-        let zeros = self.zeros.reserve(B * yStride)
-        self.zeros.zero(B * yStride)
+    /// x (N, I) -> this direction's columns [yOffset, yOffset + H) of y (N, yStride).
+    func forward(x: UnsafePointer<Float>, layout: PackedLayout, y: UnsafeMutablePointer<Float>, yStride: Int, yOffset: Int) {
+        let H = hidden, G = cell.gates * H, N = layout.rows
+        let gx = self.gx.reserve(N * G), gh = self.gh.reserve(layout.B * G)
+        let hPrev = self.hPrev.reserve(N * H), cache = self.cache.reserve(N * 4 * H)
+        let isLSTM = cell == .lstm
+        let cPrev = self.cPrev.reserve(isLSTM ? N * H : 0), c = self.cState.reserve(isLSTM ? N * H : 0)
+        let tanhC = self.tanhC.reserve(isLSTM ? N * H : 0)
 
         weightIH.value.withUnsafeBufferPointer { w in
-            sgemm(transB: true, m: T * B, n: G, k: inputSize, a: x, lda: inputSize, b: w.baseAddress!, ldb: inputSize,
+            sgemm(transB: true, m: N, n: G, k: inputSize, a: x, lda: inputSize, b: w.baseAddress!, ldb: inputSize,
                   beta: 0, c: gx, ldc: G)
         }
         weightHH.value.withUnsafeBufferPointer { whh in
         biasIH.value.withUnsafeBufferPointer { bih in
         biasHH.value.withUnsafeBufferPointer { bhh in
-            for step in 0..<T {
-                let t = reverse ? T - 1 - step : step
-                let n = batchSizes[t]
+            for step in 0..<layout.T {
+                let t = reverse ? layout.T - 1 - step : step
+                let n = layout.batchSizes[t], o = layout.offsets[t]
                 guard n > 0 else { continue }
-                let prev = previous(t, T)
-                let hPrev = prev.map { UnsafePointer(y + $0 * B * yStride + yOffset) } ?? UnsafePointer(zeros)
-                if prev != nil {
-                    sgemm(transB: true, m: n, n: G, k: H, a: hPrev, lda: yStride, b: whh.baseAddress!, ldb: H,
-                          beta: 0, c: gh, ldc: G)
-                } else {
-                    gh.update(repeating: 0, count: n * G)
+                // Gather the previous states of this step's rows (zero where a sequence starts).
+                let hp = hPrev + o * H, cp = cPrev + o * H
+                let prev = previous(t, layout)
+                let m = prev?.rows ?? 0
+                if let prev {
+                    let from = layout.offsets[prev.step]
+                    for r in 0..<m { (hp + r * H).update(from: y + (from + r) * yStride + yOffset, count: H) }
+                    if isLSTM { cp.update(from: c + from * H, count: m * H) }
                 }
-                let row = t * B
+                (hp + m * H).update(repeating: 0, count: (n - m) * H)
+                if isLSTM { (cp + m * H).update(repeating: 0, count: (n - m) * H) }
+                // gh = h_prev W_hhᵀ for the rows that have a previous state, zero for the others.
+                sgemm(transB: true, m: m, n: G, k: H, a: hp, lda: H, b: whh.baseAddress!, ldb: H, beta: 0, c: gh, ldc: G)
+                (gh + m * G).update(repeating: 0, count: (n - m) * G)
                 switch cell {
                 case .gru:
-                    gruForwardStep(rows: n, hidden: H, gx: gx + row * G, gxStride: G, gh: gh,
-                                   bih: bih.baseAddress!, bhh: bhh.baseAddress!, hPrev: hPrev,
-                                   h: y + row * yStride + yOffset, hStride: yStride, cache: cache + row * 4 * H)
+                    gruForwardStep(rows: n, hidden: H, gx: gx + o * G, gh: gh, bih: bih.baseAddress!, bhh: bhh.baseAddress!,
+                                   hPrev: hp, h: y + o * yStride + yOffset, hStride: yStride, cache: cache + o * 4 * H)
                 case .lstm:
-                    let cPrev = prev.map { UnsafePointer(c + $0 * B * H) } ?? UnsafePointer(zeros)
-                    lstmForwardStep(rows: n, hidden: H, gx: gx + row * G, gxStride: G, gh: gh,
-                                    bih: bih.baseAddress!, bhh: bhh.baseAddress!, cPrev: cPrev,
-                                    c: c + row * H, tanhC: tanhC + row * H,
-                                    h: y + row * yStride + yOffset, hStride: yStride, cache: cache + row * 4 * H)
+                    lstmForwardStep(rows: n, hidden: H, gx: gx + o * G, gh: gh, bih: bih.baseAddress!, bhh: bhh.baseAddress!,
+                                    cPrev: cp, c: c + o * H, tanhC: tanhC + o * H,
+                                    h: y + o * yStride + yOffset, hStride: yStride, cache: cache + o * 4 * H)
                 }
             }
         }}}
     }
 
-    /// dy: gradient of the layer output (T, B, yStride). Adds to the four parameter gradients
-    /// and leaves this direction's dx (T·B, I) in `inputGrad`.
-    func backward(x: UnsafePointer<Float>, T: Int, B: Int, batchSizes: [Int],
-                  y: UnsafePointer<Float>, dy: UnsafePointer<Float>, yStride: Int, yOffset: Int) {
-        let H = hidden, G = cell.gates * H
-        let cache = self.cache.pointer, c = self.cell_.pointer, tanhC = self.tanhC.pointer
-        let zeros = UnsafePointer(self.zeros.pointer)
-        let dGx = self.dGx.reserve(T * B * G)
-        let dGh = cell == .gru ? self.dGh.reserve(T * B * G) : dGx
+    /// dy: gradient of the layer output (N, yStride). Adds to the four parameter gradients; with
+    /// `inputGradient`, leaves this direction's dx (N, I) in `inputGrad`.
+    func backward(x: UnsafePointer<Float>, layout: PackedLayout, dy: UnsafePointer<Float>, yStride: Int, yOffset: Int,
+                  inputGradient: Bool) {
+        let H = hidden, G = cell.gates * H, N = layout.rows, B = layout.B
+        let cache = self.cache.pointer, hPrev = self.hPrev.pointer
+        let cPrev = self.cPrev.pointer, tanhC = self.tanhC.pointer
+        let dGx = self.dGx.reserve(N * G)
+        let dGh = cell == .gru ? self.dGh.reserve(N * G) : dGx
         let dHrec = self.dHrec.reserve(B * H), dCrec = self.dCrec.reserve(B * H)
+        // Rows that receive nothing from a later step must read zero: start from zero.
         self.dHrec.zero(B * H)
         self.dCrec.zero(B * H)
 
         weightHH.value.withUnsafeBufferPointer { whh in
             // Back through time: the reverse of the forward order.
-            for step in 0..<T {
-                let t = reverse ? step : T - 1 - step
-                let n = batchSizes[t]
-                let row = t * B
-                // Padding rows get no gradient: the weight products below run over all rows.
-                (dGx + (row + n) * G).update(repeating: 0, count: (B - n) * G)
-                if cell == .gru { (dGh + (row + n) * G).update(repeating: 0, count: (B - n) * G) }
+            for step in 0..<layout.T {
+                let t = reverse ? step : layout.T - 1 - step
+                let n = layout.batchSizes[t], o = layout.offsets[t]
                 guard n > 0 else { continue }
-                let prev = previous(t, T)
-                let hPrev = prev.map { y + $0 * B * yStride + yOffset } ?? zeros
-                let dyT = dy + row * yStride + yOffset
+                // Only the rows that continued from a previous state pass a gradient back to it.
+                let m = previous(t, layout)?.rows ?? 0
+                let dyT = dy + o * yStride + yOffset
                 switch cell {
                 case .gru:
-                    gruBackwardStep(rows: n, hidden: H, dY: dyT, dyStride: yStride, dHrec: dHrec, hPrev: hPrev,
-                                    hStride: yStride, cache: cache + row * 4 * H,
-                                    dGx: dGx + row * G, dGh: dGh + row * G)
-                    if prev != nil {
-                        sgemm(m: n, n: H, k: G, a: dGh + row * G, lda: G, b: whh.baseAddress!, ldb: H,
-                              beta: 1, c: dHrec, ldc: H)
-                    }
+                    gruBackwardStep(rows: n, hidden: H, dY: dyT, dyStride: yStride, dHrec: dHrec, hPrev: hPrev + o * H,
+                                    cache: cache + o * 4 * H, dGx: dGx + o * G, dGh: dGh + o * G)
+                    sgemm(m: m, n: H, k: G, a: dGh + o * G, lda: G, b: whh.baseAddress!, ldb: H, beta: 1, c: dHrec, ldc: H)
                 case .lstm:
-                    let cPrev = prev.map { UnsafePointer(c + $0 * B * H) } ?? zeros
                     lstmBackwardStep(rows: n, hidden: H, dY: dyT, dyStride: yStride, dHrec: dHrec, dCrec: dCrec,
-                                     cPrev: cPrev, tanhC: tanhC + row * H, cache: cache + row * 4 * H, dG: dGx + row * G)
-                    sgemm(m: n, n: H, k: G, a: dGx + row * G, lda: G, b: whh.baseAddress!, ldb: H,
-                          beta: 0, c: dHrec, ldc: H)
+                                     cPrev: cPrev + o * H, tanhC: tanhC + o * H, cache: cache + o * 4 * H, dG: dGx + o * G)
+                    sgemm(m: m, n: H, k: G, a: dGx + o * G, lda: G, b: whh.baseAddress!, ldb: H, beta: 0, c: dHrec, ldc: H)
                 }
             }
         }
 
-        // Weight gradients for all steps at once. Padding rows of dGx/dGh are zero.
+        // Weight gradients over all frames at once: dW_ih = dGxᵀ x, dW_hh = dGhᵀ h_prev.
         weightIH.grad.withUnsafeMutableBufferPointer { dw in
-            sgemm(transA: true, m: G, n: inputSize, k: T * B, a: dGx, lda: G, b: x, ldb: inputSize,
-                  beta: 1, c: dw.baseAddress!, ldc: inputSize)
+            sgemm(transA: true, m: G, n: inputSize, k: N, a: dGx, lda: G, b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
         }
-        // dW_hh = Σ_t dGh_tᵀ h_prev(t): h_prev(t) is y at t-1 (forward) or t+1 (reverse), and
-        // the first step's h_prev is zero, so one product over T-1 steps covers it.
-        if T > 1 {
-            let dghFrom = reverse ? dGh : dGh + B * G
-            let hFrom = reverse ? y + B * yStride + yOffset : y + yOffset
-            weightHH.grad.withUnsafeMutableBufferPointer { dw in
-                sgemm(transA: true, m: G, n: H, k: (T - 1) * B, a: dghFrom, lda: G, b: hFrom, ldb: yStride,
-                      beta: 1, c: dw.baseAddress!, ldc: H)
-            }
+        weightHH.grad.withUnsafeMutableBufferPointer { dw in
+            sgemm(transA: true, m: G, n: H, k: N, a: dGh, lda: G, b: hPrev, ldb: H, beta: 1, c: dw.baseAddress!, ldc: H)
         }
-        biasIH.grad.withUnsafeMutableBufferPointer { addColumnSums(dGx, rows: T * B, cols: G, into: $0.baseAddress!) }
-        biasHH.grad.withUnsafeMutableBufferPointer { addColumnSums(dGh, rows: T * B, cols: G, into: $0.baseAddress!) }
-        let dx = inputGrad.reserve(T * B * inputSize)
+        biasIH.grad.withUnsafeMutableBufferPointer { addColumnSums(dGx, rows: N, cols: G, into: $0.baseAddress!) }
+        biasHH.grad.withUnsafeMutableBufferPointer { addColumnSums(dGh, rows: N, cols: G, into: $0.baseAddress!) }
+        guard inputGradient else { return }
+        let dx = inputGrad.reserve(N * inputSize)
         weightIH.value.withUnsafeBufferPointer { w in
-            sgemm(m: T * B, n: inputSize, k: G, a: dGx, lda: G, b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)
+            sgemm(m: N, n: inputSize, k: G, a: dGx, lda: G, b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)
         }
     }
 }
@@ -181,11 +168,10 @@ final class RecurrentLayer {
     var outputSize: Int { hidden * directions.count }
     var parameters: [Parameter] { directions.flatMap(\.parameters) }
 
-    private let output = Buffer()      // (T, B, D·H)
-    private let inputGrad = Buffer()   // (T·B, I)
+    private let output = Buffer()      // (N, D·H)
+    private let inputGrad = Buffer()   // (N, I)
     private var x: UnsafePointer<Float>?
-    private var shape = (T: 0, B: 0)
-    private var batchSizes: [Int] = []
+    private var layout = PackedLayout(lengths: [], T: 0)
 
     init(cell: CellType, inputSize: Int, hidden: Int, layer: Int, bidirectional: Bool, prefix: String, rng: inout SeededRandom) {
         self.inputSize = inputSize
@@ -197,28 +183,26 @@ final class RecurrentLayer {
         directions = dirs
     }
 
-    /// x (T, B, I) -> y (T, B, D·H). `x` must stay valid until `backward`.
-    func forward(_ x: UnsafePointer<Float>, T: Int, B: Int, batchSizes: [Int]) -> UnsafeMutablePointer<Float> {
+    /// x (N, I) packed -> y (N, D·H) packed. `x` must stay valid until `backward`.
+    func forward(_ x: UnsafePointer<Float>, layout: PackedLayout) -> UnsafeMutablePointer<Float> {
         self.x = x
-        shape = (T, B)
-        self.batchSizes = batchSizes
+        self.layout = layout
         let width = outputSize
-        let y = output.reserve(T * B * width)
-        output.zero(T * B * width)
+        let y = output.reserve(layout.rows * width)
         forEachDirection { d in
-            directions[d].forward(x: x, T: T, B: B, batchSizes: batchSizes, y: y, yStride: width, yOffset: d * hidden)
+            directions[d].forward(x: x, layout: layout, y: y, yStride: width, yOffset: d * hidden)
         }
         return y
     }
 
-    /// dy (T, B, D·H) -> dx (T, B, I); adds to the parameter gradients.
-    func backward(_ dy: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
-        let (T, B) = shape, width = outputSize, x = self.x!, sizes = batchSizes
-        let y = UnsafePointer(output.pointer)
+    /// dy (N, D·H) -> dx (N, I), or nil without `inputGradient`; adds to the parameter gradients.
+    func backward(_ dy: UnsafePointer<Float>, inputGradient: Bool) -> UnsafeMutablePointer<Float>? {
+        let width = outputSize, x = self.x!, layout = self.layout
         forEachDirection { d in
-            directions[d].backward(x: x, T: T, B: B, batchSizes: sizes, y: y, dy: dy, yStride: width, yOffset: d * hidden)
+            directions[d].backward(x: x, layout: layout, dy: dy, yStride: width, yOffset: d * hidden, inputGradient: inputGradient)
         }
-        let n = T * B * inputSize
+        guard inputGradient else { return nil }
+        let n = layout.rows * inputSize
         let dx = inputGrad.reserve(n)
         dx.update(from: directions[0].inputGrad.pointer, count: n)
         for d in directions.dropFirst() {
