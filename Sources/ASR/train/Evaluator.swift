@@ -1,0 +1,116 @@
+import Foundation
+
+/// Scores of a model on one set.
+public struct EvaluationResult: Sendable {
+    /// Mean CTC loss per utterance (PyTorch's `mean` reduction), when computed.
+    public var loss: Double?
+    public var score: CorpusScore
+    /// (id, reference, hypothesis) per utterance, in the set's order of evaluation.
+    public var hypotheses: [(id: String, reference: String, hypothesis: String)]
+
+    public var wer: Double { score.wordErrorRate }
+    public var cer: Double { score.characterErrorRate }
+    public var utterances: Int { score.utterances }
+    public var substitutions: Int { score.words.substitutions }
+    public var deletions: Int { score.words.deletions }
+    public var insertions: Int { score.words.insertions }
+}
+
+/// Which decoder an evaluation uses.
+public enum EvaluationDecoding: Sendable {
+    /// Best path: fast, used for validation every epoch.
+    case greedyOnly
+    /// The recipe's `decoding` section (beam search, lexicon, language model).
+    case recipe
+}
+
+/// Runs a model over a set and scores its transcripts: the loop shared by validation, the
+/// end-of-training test and `asr evaluate`.
+public final class Evaluator {
+    let tokenizer: Tokenizer
+    let greedy: GreedyDecoder
+    let beam: BeamSearchDecoder?
+    let decoding: DecodingConfig
+    private let source: FeatureSource
+    private let batchSize = 32
+
+    public init(recipe: Recipe, recipePath: String, tokenizer: Tokenizer) throws {
+        self.tokenizer = tokenizer
+        decoding = recipe.decoding
+        let symbols = try SymbolTable(tokenizer.symbols)
+        greedy = GreedyDecoder(symbols: symbols)
+        beam = try Evaluator.makeBeamDecoder(recipe.decoding, symbols: symbols,
+                                            base: (recipePath as NSString).deletingLastPathComponent)
+        source = try FeatureSource(config: recipe.features, cacheFeatures: true)
+    }
+
+    /// The beam decoder the `decoding` section describes, or nil for greedy decoding.
+    static func makeBeamDecoder(_ config: DecodingConfig, symbols: SymbolTable, base: String) throws -> BeamSearchDecoder? {
+        guard config.method == .beam else { return nil }
+        func resolve(_ path: String) -> String { path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)" }
+        var lexicon: Lexicon?
+        if let words = config.lexicon { lexicon = try Lexicon(words: words, symbols: symbols, source: "decoding.lexicon") }
+        if let file = config.lexiconFile { lexicon = try Lexicon(contentsOf: resolve(file), symbols: symbols) }
+        let lm = try config.lm.map { try ARPALanguageModel(contentsOf: resolve($0)) }
+        let options = BeamSearchOptions(beamWidth: config.beamWidth, lmWeight: config.lmWeight, wordBonus: config.wordBonus)
+        return try BeamSearchDecoder(symbols: symbols, options: options, lexicon: lexicon, languageModel: lm)
+    }
+
+    /// A short name of the decoding in use, for reports.
+    public func describe(_ mode: EvaluationDecoding) -> String {
+        guard mode == .recipe, beam != nil else { return "greedy" }
+        var s = "beam \(decoding.beamWidth)"
+        if decoding.lexicon != nil || decoding.lexiconFile != nil { s += " + lexicon" }
+        if decoding.lm != nil { s += " + LM (weight \(decoding.lmWeight))" }
+        return s
+    }
+
+    public func evaluate(model: AcousticModel, set: EvaluationSet, decoding mode: EvaluationDecoding, ctc: CTCLoss? = nil) throws -> EvaluationResult {
+        var result = EvaluationResult(loss: nil, score: CorpusScore(), hypotheses: [])
+        var lossSum = 0.0
+        let V = tokenizer.count
+        for start in stride(from: 0, to: set.items.count, by: batchSize) {
+            let chunk = set.items[start..<min(start + batchSize, set.items.count)]
+            let batch = Batch(try chunk.map { ($0.id, try source.features(of: $0), $0.labels) })
+            let logits = batch.features.withUnsafeBufferPointer {
+                model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: false)
+            }
+            if let ctc {
+                let (losses, _) = try ctc.compute(logits: logits, T: batch.T, B: batch.B, V: V, inputLengths: batch.lengths,
+                                                  targets: batch.targets, gradLogits: nil)
+                for (b, l) in losses.enumerated() { lossSum += Double(l) / Double(max(batch.targets[b].count, 1)) }
+            }
+            let references = Dictionary(uniqueKeysWithValues: chunk.map { ($0.id, $0.text) })
+            var rows = [Float](repeating: 0, count: batch.T * V)
+            for b in 0..<batch.B {
+                let frames = batch.lengths[b]
+                for t in 0..<frames {
+                    (rows.withUnsafeMutableBufferPointer { $0.baseAddress! } + t * V).update(from: logits + (t * batch.B + b) * V, count: V)
+                }
+                let text = rows.withUnsafeMutableBufferPointer { p -> String in
+                    logSoftmaxRows(p.baseAddress!, rows: frames, cols: V)
+                    if mode == .recipe, let beam { return beam.decode(p.baseAddress!, frames: frames, V: V).text }
+                    return greedy.decode(p.baseAddress!, frames: frames, V: V).hypothesis.text
+                }
+                let reference = references[batch.ids[b]] ?? ""
+                _ = result.score.add(reference: reference, hypothesis: text)
+                result.hypotheses.append((batch.ids[b], reference, text))
+            }
+        }
+        if ctc != nil { result.loss = lossSum / Double(max(set.items.count, 1)) }
+        return result
+    }
+}
+
+/// Log-softmax of each row of a (rows, cols) matrix, in place.
+func logSoftmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = x + r * cols
+        var m = -Float.infinity
+        for j in 0..<cols { m = max(m, row[j]) }
+        var sum: Float = 0
+        for j in 0..<cols { sum += expf(row[j] - m) }
+        let logZ = m + logf(sum)
+        for j in 0..<cols { row[j] -= logZ }
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+
+/// A recipe: everything `asr train` needs, as one JSON file whose schema is these structs.
+/// Every key has a documented default except `data.train`; unknown keys and wrong types are
+/// errors that name the key path (`training.batch_size: expected an integer, got "32"`).
+public struct Recipe: Codable, Equatable, Sendable {
+    /// Name of the experiment. Default "experiment".
+    public var name: String = "experiment"
+    /// Folder of the run (checkpoints, logs, report), relative to the working directory.
+    /// nil (default): runs/<name>.
+    public var output: String? = nil
+    public var data: DataConfig
+    public var features = FeatureConfig()
+    public var model = ModelConfig()
+    public var tokens = TokensConfig()
+    public var training = TrainingConfig()
+    public var decoding = DecodingConfig()
+
+    public init(data: DataConfig) { self.data = data }
+
+    public var outputFolder: String { output ?? "runs/\(name)" }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, output, data, features, model, tokens, training, decoding
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.value(.name, or: "experiment")
+        output = try c.decodeIfPresent(String.self, forKey: .output)
+        data = try c.decode(DataConfig.self, forKey: .data)
+        features = try c.value(.features, or: FeatureConfig())
+        model = try c.value(.model, or: ModelConfig())
+        tokens = try c.value(.tokens, or: TokensConfig())
+        training = try c.value(.training, or: TrainingConfig())
+        decoding = try c.value(.decoding, or: DecodingConfig())
+    }
+
+    /// Checks every section; errors name the key path.
+    public func validate() throws {
+        try features.validate()
+        try model.validate()
+        try training.validate()
+        try decoding.validate()
+    }
+
+    /// Reads a recipe, applies `overrides` ("training.epochs=5": the value is JSON if it parses
+    /// as JSON, else a string) and validates it. Errors name the file and the key path.
+    public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(path: path, message: "cannot read the recipe file")
+        }
+        var json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigError(path: path, message: "not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+        }
+        for override in overrides {
+            guard let eq = override.firstIndex(of: "="), eq != override.startIndex else {
+                throw ConfigError(path: "--set \(override)", message: "expected key.path=value, e.g. training.epochs=5")
+            }
+            let keyPath = override[..<eq].split(separator: ".").map(String.init)
+            let text = String(override[override.index(after: eq)...])
+            let value = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+            json = setting(value, at: keyPath[...], in: json)
+        }
+        let merged = try JSONSerialization.data(withJSONObject: json)
+        let recipe: Recipe
+        do {
+            recipe = try JSONDecoder().decode(Recipe.self, from: merged)
+        } catch {
+            throw ConfigError(path: path, message: describeDecodingError(error, json: merged))
+        }
+        do {
+            try recipe.validate()
+        } catch let error as ConfigError {
+            throw ConfigError(path: path, message: error.description)
+        } catch {
+            throw ConfigError(path: path, message: "\(error)")
+        }
+        return recipe
+    }
+
+    private static func setting(_ value: Any, at path: ArraySlice<String>, in node: Any) -> Any {
+        guard let key = path.first else { return value }
+        var object = node as? [String: Any] ?? [:]
+        object[key] = setting(value, at: path.dropFirst(), in: object[key] ?? [String: Any]())
+        return object
+    }
+}
+
+/// The `data` section: where the utterances come from.
+public struct DataConfig: Codable, Equatable, Sendable {
+    /// Required: the training set.
+    public var train: DataSetConfig
+    /// Checked every epoch (loss, greedy CER and WER); chooses the best checkpoint. Optional.
+    public var validation: DataSetConfig?
+    /// Scored once at the end, with the recipe's decoding. Optional.
+    public var test: DataSetConfig?
+    /// Connected digit strings made from the training/test recordings (FSDD-style data). Optional.
+    public var connectedDigits: ConnectedDigitsConfig?
+
+    public init(train: DataSetConfig) { self.train = train }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case train, validation, test, connectedDigits = "connected_digits" }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        train = try c.decode(DataSetConfig.self, forKey: .train)
+        validation = try c.decodeIfPresent(DataSetConfig.self, forKey: .validation)
+        test = try c.decodeIfPresent(DataSetConfig.self, forKey: .test)
+        connectedDigits = try c.decodeIfPresent(ConnectedDigitsConfig.self, forKey: .connectedDigits)
+    }
+}
+
+/// Connected digits: utterances of 1 to 7 recordings of one speaker joined by 50-300 ms of
+/// silence, so the model learns to read digit strings. Training ones are drawn anew each
+/// epoch; the test set is fixed by `seed`.
+public struct ConnectedDigitsConfig: Codable, Equatable, Sendable {
+    /// New connected utterances added to each training epoch. Default 1000.
+    public var trainPerEpoch: Int = 1000
+    /// Size of the fixed connected test set, made from the test recordings. Default 300.
+    public var testCount: Int = 300
+    public var minDigits: Int = 1
+    public var maxDigits: Int = 7
+    /// Silence between digits, [low, high] in ms. Default [50, 300].
+    public var gapMs: [Int] = [50, 300]
+    /// Seed of the test set. Default 1.
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case trainPerEpoch = "train_per_epoch", testCount = "test_count", minDigits = "min_digits", maxDigits = "max_digits"
+        case gapMs = "gap_ms", seed
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ConnectedDigitsConfig()
+        trainPerEpoch = try c.value(.trainPerEpoch, or: d.trainPerEpoch)
+        testCount = try c.value(.testCount, or: d.testCount)
+        minDigits = try c.value(.minDigits, or: d.minDigits)
+        maxDigits = try c.value(.maxDigits, or: d.maxDigits)
+        gapMs = try c.value(.gapMs, or: d.gapMs)
+        seed = try c.value(.seed, or: d.seed)
+        if !(1...maxDigits).contains(minDigits) || maxDigits > 20 {
+            throw ConfigError(path: "data.connected_digits.min_digits", message: "expected 1 <= min_digits <= max_digits <= 20")
+        }
+        if gapMs.count != 2 || gapMs[0] < 0 || gapMs[0] > gapMs[1] {
+            throw ConfigError(path: "data.connected_digits.gap_ms", message: "expected [low, high] milliseconds with 0 <= low <= high, got \(gapMs)")
+        }
+    }
+}
+
+/// The `decoding` section: how per-frame scores become text.
+public struct DecodingConfig: Codable, Equatable, Sendable {
+    public enum Method: String, Codable, Sendable, CaseIterable { case greedy, beam }
+    /// `greedy` (best path) or `beam` (CTC prefix beam search). Default `beam`.
+    public var method: Method = .beam
+    /// Beam width. Default 8.
+    public var beamWidth: Int = 8
+    /// Words the output may contain (a lexicon constraint); nil (default) allows any text.
+    public var lexicon: [String]? = nil
+    /// A file with one lexicon word per line, relative to the recipe; alternative to `lexicon`.
+    public var lexiconFile: String? = nil
+    /// An ARPA n-gram language model over words, relative to the recipe. Default none.
+    public var lm: String? = nil
+    /// Weight of the language model's log-probability (shallow fusion). Default 0.5.
+    public var lmWeight: Double = 0.5
+    /// Added per word (counters the LM's preference for short outputs). Default 0.
+    public var wordBonus: Double = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case method, beamWidth = "beam_width", lexicon, lexiconFile = "lexicon_file", lm, lmWeight = "lm_weight", wordBonus = "word_bonus"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DecodingConfig()
+        method = try c.value(.method, or: d.method)
+        beamWidth = try c.value(.beamWidth, or: d.beamWidth)
+        lexicon = try c.decodeIfPresent([String].self, forKey: .lexicon)
+        lexiconFile = try c.decodeIfPresent(String.self, forKey: .lexiconFile)
+        lm = try c.decodeIfPresent(String.self, forKey: .lm)
+        lmWeight = try c.value(.lmWeight, or: d.lmWeight)
+        wordBonus = try c.value(.wordBonus, or: d.wordBonus)
+    }
+
+    public func validate() throws {
+        if !(1...1024).contains(beamWidth) { throw ConfigError(path: "decoding.beam_width", message: "expected 1 to 1024, got \(beamWidth)") }
+        if lexicon != nil && lexiconFile != nil {
+            throw ConfigError(path: "decoding.lexicon_file", message: "give either lexicon or lexicon_file, not both")
+        }
+        if let lexicon, lexicon.isEmpty { throw ConfigError(path: "decoding.lexicon", message: "the word list is empty") }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+
+/// Trains a recipe: loads its data, runs the epochs, validates, checkpoints, resumes, reports.
+///
+/// Files in the run folder (`recipe.outputFolder`):
+///   recipe.json                 the recipe as run (after --set overrides)
+///   state.json                  what --resume needs; written last, atomically, after each epoch
+///   epoch-NNN.safetensors       the model after epoch NNN (the last two are kept)
+///   epoch-NNN.optimizer.safetensors
+///   best.safetensors            the model with the best validation WER so far
+///   last.safetensors            the model after the last finished epoch
+///   log.jsonl                   one JSON line per epoch
+///   report.md, curves.svg       written at the end
+public final class Trainer {
+    public let recipe: Recipe
+    public let recipePath: String
+    public let folder: String
+    let tokenizer: Tokenizer
+    let data: TrainingSets
+    let log: (String) -> Void
+    let progress: ProgressReporter
+
+    public init(recipe: Recipe, recipePath: String, log: @escaping (String) -> Void) throws {
+        self.recipe = recipe
+        self.recipePath = recipePath
+        self.folder = recipe.outputFolder
+        self.log = log
+        tokenizer = try recipe.tokens.makeTokenizer()
+        data = try TrainingSets(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer, log: log)
+        try data.dropUnfitItems(log: log)
+        progress = ProgressReporter()
+    }
+
+    /// Runs (or, with `resume`, continues) the training. Returns the history of epochs.
+    @discardableResult
+    public func run(resume: Bool) throws -> [EpochRecord] {
+        let training = recipe.training
+        let runStarted = Date()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        BLASThreads.set(1)
+
+        var state = TrainerState()
+        let model: AcousticModel
+        let optimizer: Adam
+        let statePath = "\(folder)/state.json"
+        if resume, FileManager.default.fileExists(atPath: statePath) {
+            state = try TrainerState.load(statePath)
+            guard let checkpointFile = state.checkpoint, let optimizerFile = state.optimizer else {
+                throw ConfigError(path: statePath, message: "no finished epoch to resume from")
+            }
+            let checkpoint = try Checkpoint.load(from: "\(folder)/\(checkpointFile)")
+            guard checkpoint.model.config == recipe.model, checkpoint.features == recipe.features,
+                  checkpoint.tokens == tokenizer.symbols else {
+                throw ConfigError(path: "\(folder)/\(checkpointFile)",
+                                  message: "the checkpoint's model, features or tokens differ from the recipe's; resume with the recipe it was trained with")
+            }
+            model = checkpoint.model
+            optimizer = try training.optimizer.makeOptimizer(for: model.parameters)
+            try optimizer.load(state: try SafetensorsFile.read("\(folder)/\(optimizerFile)"), path: "\(folder)/\(optimizerFile)")
+            log("resuming after epoch \(state.epochsDone) (step \(state.step)) from \(folder)/\(checkpointFile)")
+        } else {
+            if resume { log("nothing to resume in \(folder); starting from scratch") }
+            model = AcousticModel(config: recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
+            optimizer = try training.optimizer.makeOptimizer(for: model.parameters)
+        }
+        model.encoder.parallelDirections = training.threads >= 2
+        try saveRecipe()
+        let counts = recipe.model.parameterCount(inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
+        log("model: \(recipe.model.layers) x \(recipe.model.bidirectional ? "bi" : "")\(recipe.model.cell.rawValue.uppercased()) "
+            + "\(recipe.model.hiddenSize), \(counts.total) parameters; \(data.train.count) training utterances"
+            + (recipe.data.connectedDigits.map { " + \($0.trainPerEpoch) connected per epoch" } ?? ""))
+
+        let batchesPerEpoch = data.estimatedBatchesPerEpoch(batchSize: training.batchSize)
+        let schedule = try LRSchedule(config: training.schedule, baseLR: training.optimizer.lr,
+                                      totalSteps: training.schedule.totalSteps ?? training.epochs * batchesPerEpoch)
+        if !state.schedule.isEmpty { try schedule.load(state: state.schedule, path: statePath) }
+
+        let ctc = CTCLoss(blank: 0, reduction: .mean, zeroInfinity: true)
+        let source = try FeatureSource(config: recipe.features, cacheFeatures: true)
+        let evaluator = try Evaluator(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer)
+        var gradLogits: [Float] = []
+
+        for epoch in (state.epochsDone + 1)...max(training.epochs, state.epochsDone + 1) where epoch <= training.epochs {
+            let started = Date()
+            var rng = SeededRandom(seed: training.seed &* 0x9E37_79B9 &+ UInt64(epoch))
+            model.encoder.reseedDropout(rng.next())
+            let items = data.epochItems(rng: &rng)
+            let lengths = try items.map { try data.frames(of: $0) }
+            let plan = bucketBatches(lengths: lengths, batchSize: training.batchSize, maxFrames: training.maxFramesPerBatch, rng: &rng)
+            let producer = EpochProducer(source: source, training: training)
+            producer.start(items: items, plan: plan, rng: SeededRandom(seed: rng.next()))
+
+            var lossSum = 0.0, lossCount = 0, utterances = 0, waited = 0.0, normSum = 0.0
+            progress.start(epoch: epoch, of: training.epochs, batches: plan.count)
+            while true {
+                let waitStart = Date()
+                guard let next = producer.queue.take() else { break }
+                waited += Date().timeIntervalSince(waitStart)
+                let batch: Batch
+                do { batch = try next.get() } catch { producer.queue.cancel(); throw error }
+
+                let lr = schedule.lr(step: state.step, epoch: epoch - 1)
+                optimizer.lr = lr
+                model.zeroGrad()
+                let logits = batch.features.withUnsafeBufferPointer {
+                    model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: true)
+                }
+                if gradLogits.count < batch.T * batch.B * tokenizer.count {
+                    gradLogits = [Float](repeating: 0, count: batch.T * batch.B * tokenizer.count)
+                }
+                let (_, loss) = try gradLogits.withUnsafeMutableBufferPointer {
+                    try ctc.compute(logits: logits, T: batch.T, B: batch.B, V: tokenizer.count, inputLengths: batch.lengths,
+                                    targets: batch.targets, gradLogits: $0.baseAddress!)
+                }
+                guard loss.isFinite else {
+                    producer.queue.cancel()
+                    throw TrainingError.nonFiniteLoss(epoch: epoch, step: state.step, lastGood: state.checkpoint.map { "\(folder)/\($0)" })
+                }
+                gradLogits.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
+                let norm = training.clipNorm > 0 ? clipGradNorm(model.parameters, maxNorm: Float(training.clipNorm)) : 0
+                guard norm.isFinite else {
+                    producer.queue.cancel()
+                    throw TrainingError.nonFiniteLoss(epoch: epoch, step: state.step, lastGood: state.checkpoint.map { "\(folder)/\($0)" })
+                }
+                optimizer.step()
+                state.step += 1
+                lossSum += Double(loss) * Double(batch.B)
+                lossCount += batch.B
+                normSum += Double(norm)
+                utterances += batch.B
+                progress.update(batchesDone: progress.batchesDone + 1, loss: lossSum / Double(max(lossCount, 1)), utterances: utterances)
+            }
+            let seconds = Date().timeIntervalSince(started)
+            progress.finish()
+
+            // Validation: loss and greedy error rates.
+            let validation = try data.validation.map { try evaluator.evaluate(model: model, set: $0, decoding: .greedyOnly, ctc: ctc) }
+            let record = EpochRecord(
+                epoch: epoch, trainLoss: lossSum / Double(max(lossCount, 1)), validationLoss: validation?.loss,
+                validationWER: validation?.wer, validationCER: validation?.cer, learningRate: optimizer.lr,
+                seconds: seconds, utterances: utterances, utterancesPerSecond: Double(utterances) / seconds,
+                dataWaitShare: waited / seconds, gradientNorm: normSum / Double(max(plan.count, 1)))
+            state.history.append(record)
+            if let wer = validation?.wer { _ = schedule.epochEnded(metric: wer) }
+            state.schedule = schedule.state()
+            let improved = validation.map { v in state.bestWER.map { v.wer < $0 } ?? true } ?? true
+            if improved {
+                state.bestWER = validation?.wer
+                state.bestEpoch = epoch
+                state.epochsWithoutImprovement = 0
+            } else {
+                state.epochsWithoutImprovement += 1
+            }
+            try saveEpoch(epoch: epoch, model: model, optimizer: optimizer, state: &state, best: improved)
+            try appendLog(record)
+            log(describe(record, best: improved))
+            if training.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= training.earlyStoppingPatience {
+                log("early stopping: no better validation WER for \(state.epochsWithoutImprovement) epochs (best \(pct(state.bestWER)) at epoch \(state.bestEpoch ?? 0))")
+                break
+            }
+        }
+        try finish(state: state, evaluator: evaluator, started: runStarted)
+        return state.history
+    }
+
+    /// Scores the best checkpoint on the test sets (greedy and the recipe's decoding) and writes
+    /// report.md and curves.svg.
+    private func finish(state: TrainerState, evaluator: Evaluator, started: Date) throws {
+        let best = try Checkpoint.load(from: "\(folder)/best.safetensors").model
+        best.encoder.parallelDirections = recipe.training.threads >= 2
+        var results: [(set: String, decoding: String, result: EvaluationResult)] = []
+        for set in data.tests {
+            for mode in [EvaluationDecoding.greedyOnly, .recipe] where mode == .greedyOnly || evaluator.beam != nil {
+                let r = try evaluator.evaluate(model: best, set: set, decoding: mode)
+                results.append((set.name, evaluator.describe(mode), r))
+                log("\(set.name), \(evaluator.describe(mode)): WER \(pct(r.wer)) (\(r.score.words.errors) errors in \(r.score.words.referenceLength) words), CER \(pct(r.cer))")
+            }
+        }
+        var skipped = data.skipped
+        skipped = skipped.filter { $0.value > 0 }
+        let report = TrainingReport(
+            recipe: recipe, parameters: best.parameterCount, history: state.history, bestEpoch: state.bestEpoch,
+            results: results, skipped: skipped, peakMemoryMB: peakResidentMemoryMB(), totalSeconds: Date().timeIntervalSince(started))
+        try writeFileAtomically(Data(report.markdown().utf8), to: "\(folder)/report.md")
+        try writeFileAtomically(Data(report.svg().utf8), to: "\(folder)/curves.svg")
+        log("report: \(folder)/report.md; best model: \(folder)/best.safetensors")
+    }
+
+    /// Writes the epoch's checkpoint and optimiser state, then the state that points to them
+    /// (atomically), then best/last copies. A kill at any point leaves a consistent state.json.
+    private func saveEpoch(epoch: Int, model: AcousticModel, optimizer: Adam, state: inout TrainerState, best: Bool) throws {
+        let name = String(format: "epoch-%03d", epoch)
+        let checkpoint = Checkpoint(model: model, features: recipe.features, tokens: tokenizer.symbols,
+                                    extra: ["asr.epoch": String(epoch), "asr.recipe": recipe.name,
+                                            "asr.decoding": try decodingMetadata()])
+        try checkpoint.save(to: "\(folder)/\(name).safetensors")
+        var optimizerState = optimizer.state()
+        optimizerState.metadata["asr.epoch"] = String(epoch)
+        try optimizerState.write(to: "\(folder)/\(name).optimizer.safetensors")
+        state.epochsDone = epoch
+        state.checkpoint = "\(name).safetensors"
+        state.optimizer = "\(name).optimizer.safetensors"
+        try state.save("\(folder)/state.json")
+        try checkpoint.save(to: "\(folder)/last.safetensors")
+        if best { try checkpoint.save(to: "\(folder)/best.safetensors") }
+        // Keep the last two epochs' files.
+        let stale = String(format: "epoch-%03d", epoch - 2)
+        try? FileManager.default.removeItem(atPath: "\(folder)/\(stale).safetensors")
+        try? FileManager.default.removeItem(atPath: "\(folder)/\(stale).optimizer.safetensors")
+    }
+
+    /// The recipe's decoding section as JSON, with file paths made absolute, so that the
+    /// checkpoint alone tells `asr transcribe` how to decode.
+    private func decodingMetadata() throws -> String {
+        var d = recipe.decoding
+        let base = URL(fileURLWithPath: (recipePath as NSString).deletingLastPathComponent)
+        if let f = d.lexiconFile { d.lexiconFile = URL(fileURLWithPath: f, relativeTo: base).standardized.path }
+        if let f = d.lm { d.lm = URL(fileURLWithPath: f, relativeTo: base).standardized.path }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(d), as: UTF8.self)
+    }
+
+    private func saveRecipe() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeFileAtomically(try encoder.encode(recipe), to: "\(folder)/recipe.json")
+    }
+
+    private func appendLog(_ record: EpochRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(record)
+        line.append(0x0A)
+        let path = "\(folder)/log.jsonl"
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: line)
+    }
+
+    private func describe(_ r: EpochRecord, best: Bool) -> String {
+        var s = "epoch \(r.epoch): train loss \(String(format: "%.4f", r.trainLoss))"
+        if let l = r.validationLoss { s += ", validation loss \(String(format: "%.4f", l))" }
+        if let w = r.validationWER, let c = r.validationCER { s += ", WER \(pct(w)), CER \(pct(c))" }
+        s += ", \(String(format: "%.1f", r.seconds)) s (\(Int(r.utterancesPerSecond)) utt/s, waited for data \(pct(r.dataWaitShare)))"
+        return s + (best ? " *best" : "")
+    }
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(epoch: Int, step: Int, lastGood: String?)
+
+    public var description: String {
+        switch self {
+        case .nonFiniteLoss(let epoch, let step, let lastGood):
+            return "the loss became NaN or infinite at epoch \(epoch), step \(step); training stopped. "
+                + (lastGood.map { "The last good checkpoint is \($0) (continue from it with --resume, perhaps with a lower training.optimizer.lr)." }
+                   ?? "No epoch had finished, so there is no checkpoint.")
+        }
+    }
+}
+
+func pct(_ x: Double?) -> String { x.map { String(format: "%.2f%%", $0 * 100) } ?? "-" }

@@ -1,0 +1,166 @@
+import Foundation
+
+/// A named set of items to score.
+public struct EvaluationSet: Sendable {
+    public var name: String
+    public var items: [TrainingItem]
+}
+
+/// The recipe's data, loaded and checked: training items (plus fresh connected digits each
+/// epoch), validation and test sets. Problems in single utterances are reported and skipped;
+/// more than `training.max_bad_share` of a set is an error.
+final class TrainingSets {
+    private(set) var train: [TrainingItem]
+    let validation: EvaluationSet?
+    let tests: [EvaluationSet]
+    private let trainUtterances: [Utterance]
+    private let connected: ConnectedDigitsConfig?
+    private let tokenizer: Tokenizer
+    private let features: FeatureConfig
+    private var frameCounts: [String: Int] = [:]
+    /// Utterances skipped per set and reason, for the report.
+    private(set) var skipped: [String: Int] = [:]
+
+    init(recipe: Recipe, recipePath: String, tokenizer: Tokenizer, log: (String) -> Void) throws {
+        self.tokenizer = tokenizer
+        self.features = recipe.features
+        connected = recipe.data.connectedDigits
+        let base = (recipePath as NSString).deletingLastPathComponent
+        let maxBad = recipe.training.maxBadShare
+        var skipped: [String: Int] = [:]
+
+        func load(_ config: DataSetConfig, key: String) throws -> [Utterance] {
+            var config = config
+            config.path = try expandPathVariables(config.path, recipeFolder: base, key: key + ".path")
+            let (utterances, problems) = try loadDataSet(config, key: key, relativeTo: base, tokenizer: tokenizer)
+            for p in problems.prefix(10) { log("warning: \(p)") }
+            if problems.count > 10 { log("warning: ... and \(problems.count - 10) more problems in \(key)") }
+            skipped[key] = problems.count
+            let total = utterances.count + problems.count
+            if total > 0 && Double(problems.count) / Double(total) > maxBad {
+                throw ConfigError(path: key, message: "\(problems.count) of \(total) utterances are unusable, more than "
+                                  + "training.max_bad_share (\(pct(maxBad))); fix the data or raise the share")
+            }
+            return utterances
+        }
+
+        trainUtterances = try load(recipe.data.train, key: "data.train")
+        train = trainUtterances.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }
+        let validationUtterances = try recipe.data.validation.map { try load($0, key: "data.validation") }
+        validation = validationUtterances.map { EvaluationSet(name: "validation", items: $0.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }) }
+        var tests: [EvaluationSet] = []
+        if let testConfig = recipe.data.test {
+            let utterances = try load(testConfig, key: "data.test")
+            tests.append(EvaluationSet(name: "test", items: utterances.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }))
+            if let c = connected, c.testCount > 0 {
+                let made = makeConnectedDigits(from: utterances, count: c.testCount, minDigits: c.minDigits, maxDigits: c.maxDigits,
+                                               gapMs: c.gapMs[0]...c.gapMs[1], seed: c.seed)
+                tests.append(EvaluationSet(name: "connected test", items: made.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }))
+            }
+        }
+        self.tests = tests
+        self.skipped = skipped
+        if train.isEmpty { throw ConfigError(path: "data.train", message: "no usable training utterances") }
+    }
+
+    static func item(_ u: Utterance, tokenizer: Tokenizer) throws -> TrainingItem {
+        TrainingItem(id: u.id, parts: [u.audioPath], gapsMs: [], text: tokenizer.normalize(u.text), labels: try tokenizer.encode(u.text))
+    }
+
+    static func item(_ u: ConnectedUtterance, tokenizer: Tokenizer) throws -> TrainingItem {
+        TrainingItem(id: u.id, parts: u.parts, gapsMs: u.gapsMs, text: tokenizer.normalize(u.text), labels: try tokenizer.encode(u.text))
+    }
+
+    /// Drops training items with fewer frames than their transcript needs under CTC (one per
+    /// label, plus one between repeated labels), with a warning each.
+    func dropUnfitItems(log: (String) -> Void) throws {
+        var kept: [TrainingItem] = []
+        var dropped = 0
+        for item in train {
+            let frames = try frames(of: item)
+            if frames >= ctcMinimumFrames(item.labels) {
+                kept.append(item)
+            } else {
+                dropped += 1
+                if dropped <= 10 {
+                    log("warning: \(item.parts.joined(separator: "+")): \(frames) frames cannot hold the transcript '\(item.text)' "
+                        + "(\(ctcMinimumFrames(item.labels)) needed); skipped")
+                }
+            }
+        }
+        if dropped > 0 { skipped["data.train (too short)"] = dropped }
+        train = kept
+        if train.isEmpty { throw ConfigError(path: "data.train", message: "no training utterance is long enough for its transcript") }
+    }
+
+    /// This epoch's items: the training set plus new connected digit strings drawn from `rng`.
+    func epochItems(rng: inout SeededRandom) -> [TrainingItem] {
+        guard let c = connected, c.trainPerEpoch > 0 else { return train }
+        let made = makeConnectedDigits(from: trainUtterances, count: c.trainPerEpoch, minDigits: c.minDigits, maxDigits: c.maxDigits,
+                                       gapMs: c.gapMs[0]...c.gapMs[1], seed: rng.next())
+        return train + made.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }
+    }
+
+    /// Feature frames of an item (from the audio files' headers, cached).
+    func frames(of item: TrainingItem) throws -> Int {
+        var samples = 0
+        for (k, part) in item.parts.enumerated() {
+            if let cached = frameCounts[part] {
+                samples += cached
+            } else {
+                let reader = try AudioReader(path: part)
+                let n = Int((Double(reader.fileFrameCount) * Double(features.sampleRate) / Double(reader.fileSampleRate)).rounded())
+                frameCounts[part] = n
+                samples += n
+            }
+            if k > 0 { samples += item.gapsMs[k - 1] * features.sampleRate / 1000 }
+        }
+        let length = features.snipEdges ? max(0, 1 + (samples - features.frameLength) / features.frameShift)
+                                         : (samples + features.frameShift / 2) / features.frameShift
+        return length
+    }
+
+    func estimatedBatchesPerEpoch(batchSize: Int) -> Int {
+        (train.count + (connected?.trainPerEpoch ?? 0) + batchSize - 1) / batchSize
+    }
+}
+
+/// Expands `${NAME}` in a data path from the environment. `${FSDD_DIR}`, when unset, is the
+/// Free Spoken Digit Dataset found as scripts/fsdd.sh finds it (../shared/data/fsdd beside the
+/// checkout, data/fsdd), or cloned by that script when absent.
+func expandPathVariables(_ path: String, recipeFolder: String, key: String) throws -> String {
+    var result = path
+    while let start = result.range(of: "${"), let end = result[start.upperBound...].firstIndex(of: "}") {
+        let name = String(result[start.upperBound..<end])
+        var value = ProcessInfo.processInfo.environment[name]
+        if value == nil && name == "FSDD_DIR" { value = try locateFSDD(recipeFolder: recipeFolder) }
+        guard let value else {
+            throw ConfigError(path: key, message: "the environment variable \(name) is not set (used in '\(path)')")
+        }
+        result.replaceSubrange(start.lowerBound...end, with: value)
+    }
+    return result
+}
+
+private func locateFSDD(recipeFolder: String) throws -> String {
+    let root = URL(fileURLWithPath: recipeFolder.isEmpty ? "." : recipeFolder).deletingLastPathComponent().standardized.path
+    for candidate in ["\(root)/../shared/data/fsdd", "\(root)/data/fsdd"] where FileManager.default.fileExists(atPath: candidate + "/recordings") {
+        return URL(fileURLWithPath: candidate).standardized.path
+    }
+    let script = "\(root)/scripts/fsdd.sh"
+    guard FileManager.default.fileExists(atPath: script) else {
+        throw ConfigError(path: "FSDD_DIR", message: "the Free Spoken Digit Dataset was not found; set FSDD_DIR to its folder")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = [script]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    process.waitUntilExit()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard process.terminationStatus == 0, !out.isEmpty else {
+        throw ConfigError(path: "FSDD_DIR", message: "the Free Spoken Digit Dataset was not found and could not be cloned; set FSDD_DIR to its folder")
+    }
+    return out
+}
