@@ -32,8 +32,9 @@ public final class Trainer {
     }
 
     /// Runs (or, with `resume`, continues) the training. Returns the history of epochs.
+    /// `stopAfter` ends the run after that epoch as if it had been killed there (no report).
     @discardableResult
-    public func run(resume: Bool) throws -> [EpochRecord] {
+    public func run(resume: Bool, stopAfter: Int? = nil) throws -> [EpochRecord] {
         let training = recipe.training
         let runStarted = Date()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -154,6 +155,7 @@ public final class Trainer {
             try saveEpoch(epoch: epoch, model: model, optimizer: optimizer, state: &state, best: improved)
             try appendLog(record)
             log(describe(record, best: improved))
+            if let stopAfter, epoch >= stopAfter { return state.history }
             if training.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= training.earlyStoppingPatience {
                 log("early stopping: no better validation WER for \(state.epochsWithoutImprovement) epochs (best \(pct(state.bestWER)) at epoch \(state.bestEpoch ?? 0))")
                 break
