@@ -72,8 +72,14 @@ public final class Trainer {
             + (recipe.data.connectedDigits.map { " + \($0.trainPerEpoch) connected per epoch" } ?? ""))
 
         let batchesPerEpoch = data.estimatedBatchesPerEpoch(batchSize: training.batchSize)
-        let schedule = try LRSchedule(config: training.schedule, baseLR: training.optimizer.lr,
-                                      totalSteps: training.schedule.totalSteps ?? training.epochs * batchesPerEpoch)
+        let totalSteps = training.schedule.totalSteps ?? training.epochs * batchesPerEpoch
+        var scheduleConfig = training.schedule
+        if scheduleConfig.kind == .cosine && scheduleConfig.totalSteps == nil && scheduleConfig.warmupSteps >= totalSteps {
+            // A short run (e.g. --set training.epochs=1): keep a tenth of it for the warm-up.
+            scheduleConfig.warmupSteps = totalSteps / 10
+            log("note: training.schedule.warmup_steps lowered to \(scheduleConfig.warmupSteps) for a run of \(totalSteps) steps")
+        }
+        let schedule = try LRSchedule(config: scheduleConfig, baseLR: training.optimizer.lr, totalSteps: totalSteps)
         if !state.schedule.isEmpty { try schedule.load(state: state.schedule, path: statePath) }
 
         let ctc = CTCLoss(blank: 0, reduction: .mean, zeroInfinity: true)
