@@ -25,8 +25,13 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try Recipe.load(recipe, overrides: overrides)
-        let trainer = try Trainer(recipe: loaded, recipePath: recipe) { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        let log: (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(recipe: loaded, recipePath: recipe, log: log)
+        } catch let error as ConfigError {
+            // Data errors name the recipe key; say which recipe too.
+            throw ConfigError(path: recipe, message: error.description)
         }
         try trainer.run(resume: resume)
     }

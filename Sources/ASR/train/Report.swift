@@ -46,6 +46,23 @@ struct TrainingReport {
         return s + "\n```\n"
     }
 
+    /// The figures as JSON (results.json), for `asr compare` and scripts.
+    func resultsJSON() throws -> Data {
+        let seconds = history.map(\.seconds).sorted()
+        let object: [String: Any] = [
+            "name": recipe.name, "cell": recipe.model.cell.rawValue, "parameters": parameters,
+            "epochs": history.count, "best_epoch": bestEpoch ?? 0,
+            "median_epoch_seconds": seconds.isEmpty ? 0 : seconds[seconds.count / 2],
+            "total_seconds": totalSeconds, "peak_rss_mb": peakMemoryMB,
+            "validation_wer": history.map { $0.validationWER ?? -1 },
+            "results": results.map { r -> [String: Any] in
+                ["set": r.set, "decoding": r.decoding, "utterances": r.result.utterances, "wer": r.result.wer, "cer": r.result.cer,
+                 "substitutions": r.result.substitutions, "deletions": r.result.deletions, "insertions": r.result.insertions]
+            },
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+
     /// Two panels side by side: losses (left) and validation WER (right), per epoch.
     func svg() -> String {
         let w = 360.0, h = 220.0, pad = 40.0

@@ -190,6 +190,7 @@ public final class Trainer {
             recipe: recipe, parameters: best.parameterCount, history: state.history, bestEpoch: state.bestEpoch,
             results: results, skipped: skipped, peakMemoryMB: peakResidentMemoryMB(), totalSeconds: Date().timeIntervalSince(started))
         try writeFileAtomically(Data(report.markdown().utf8), to: "\(folder)/report.md")
+        try writeFileAtomically(try report.resultsJSON(), to: "\(folder)/results.json")
         try writeFileAtomically(Data(report.svg().utf8), to: "\(folder)/curves.svg")
         log("report: \(folder)/report.md; best model: \(folder)/best.safetensors")
     }
