@@ -1,3 +1,4 @@
+import Foundation
 #if ASR_AVX
 import _Builtin_intrinsics.intel
 #endif
@@ -87,4 +88,17 @@ func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
         return
     }
     for i in 0..<n { p[i] = v[i] }
+}
+
+/// Log-softmax of each row of a (rows, cols) matrix, in place.
+public func logSoftmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = x + r * cols
+        var m = -Float.infinity
+        for j in 0..<cols { m = max(m, row[j]) }
+        var sum: Float = 0
+        for j in 0..<cols { sum += expf(row[j] - m) }
+        let logZ = m + logf(sum)
+        for j in 0..<cols { row[j] -= logZ }
+    }
 }

@@ -101,16 +101,3 @@ public final class Evaluator {
         return result
     }
 }
-
-/// Log-softmax of each row of a (rows, cols) matrix, in place.
-func logSoftmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-    for r in 0..<rows {
-        let row = x + r * cols
-        var m = -Float.infinity
-        for j in 0..<cols { m = max(m, row[j]) }
-        var sum: Float = 0
-        for j in 0..<cols { sum += expf(row[j] - m) }
-        let logZ = m + logf(sum)
-        for j in 0..<cols { row[j] -= logZ }
-    }
-}
