@@ -23,6 +23,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe field for every run (repeatable).", valueName: "key.path=value"))
     var overrides: [String] = []
 
+    @Flag(help: "Use finished runs (<output>-<cell>/results.json) instead of training again.")
+    var reuse = false
+
     func run() throws {
         let base = try Recipe.load(recipe, overrides: overrides)
         let list = cells.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -32,6 +35,12 @@ struct CompareCommand: ParsableCommand {
         var rows: [(cell: String, results: [String: Any])] = []
         for cell in list {
             let output = "\(base.outputFolder)-\(cell)"
+            let resultsPath = "\(output)/results.json"
+            if reuse, let data = FileManager.default.contents(atPath: resultsPath) {
+                print("== using the finished run \(output)")
+                rows.append((cell, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]))
+                continue
+            }
             print("== training \(cell) into \(output)")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
