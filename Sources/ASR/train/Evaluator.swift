@@ -34,14 +34,19 @@ public final class Evaluator {
     private let source: FeatureSource
     private let batchSize = 32
 
-    public init(recipe: Recipe, recipePath: String, tokenizer: Tokenizer) throws {
+    /// `base`: the folder that relative lexicon and LM paths of `decoding` are relative to.
+    public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Tokenizer, base: String = "") throws {
         self.tokenizer = tokenizer
-        decoding = recipe.decoding
+        self.decoding = decoding
         let symbols = try SymbolTable(tokenizer.symbols)
         greedy = GreedyDecoder(symbols: symbols)
-        beam = try Evaluator.makeBeamDecoder(recipe.decoding, symbols: symbols,
-                                            base: (recipePath as NSString).deletingLastPathComponent)
-        source = try FeatureSource(config: recipe.features, cacheFeatures: true)
+        beam = try Evaluator.makeBeamDecoder(decoding, symbols: symbols, base: base)
+        source = try FeatureSource(config: features, cacheFeatures: true)
+    }
+
+    public convenience init(recipe: Recipe, recipePath: String, tokenizer: Tokenizer) throws {
+        try self.init(features: recipe.features, decoding: recipe.decoding, tokenizer: tokenizer,
+                      base: (recipePath as NSString).deletingLastPathComponent)
     }
 
     /// The beam decoder the `decoding` section describes, or nil for greedy decoding.

@@ -8,6 +8,14 @@ public struct TrainingItem: Sendable {
     public var gapsMs: [Int]
     public var text: String
     public var labels: [Int]
+
+    public init(id: String, parts: [String], gapsMs: [Int] = [], text: String, labels: [Int]) {
+        self.id = id
+        self.parts = parts
+        self.gapsMs = gapsMs
+        self.text = text
+        self.labels = labels
+    }
 }
 
 /// Features of training items, with the augmentation of the recipe. Decoded audio is cached per

@@ -4,6 +4,11 @@ import Foundation
 public struct EvaluationSet: Sendable {
     public var name: String
     public var items: [TrainingItem]
+
+    public init(name: String, items: [TrainingItem]) {
+        self.name = name
+        self.items = items
+    }
 }
 
 /// The recipe's data, loaded and checked: training items (plus fresh connected digits each

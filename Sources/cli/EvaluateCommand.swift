@@ -1,0 +1,134 @@
+import ASR
+import ArgumentParser
+import Foundation
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Word and character error rates of a model on a manifest.",
+        discussion: """
+            The manifest is any data set asr train reads (TSV path<TAB>transcript, JSON lines, a Kaldi
+            folder, an FSDD folder). Prints WER and CER with substitutions, deletions and insertions,
+            and the worst utterances; --alignments FILE writes every utterance's alignment in NIST
+            sclite's layout; --json FILE writes the report as JSON.
+            """)
+
+    @Option(help: "A checkpoint written by asr train (default: the newest runs/*/best.safetensors).")
+    var model: String?
+
+    @Option(help: "The test set: a manifest file or folder.")
+    var manifest: String
+
+    @Option(help: "For FSDD folders: the takes to use, e.g. 0-4.")
+    var takes: String?
+
+    @Flag(help: "Best-path decoding instead of the model's.")
+    var greedy = false
+
+    @Option(help: "Beam search with this width.")
+    var beam: Int?
+
+    @Option(help: "A word list (one per line) the output must use.")
+    var lexicon: String?
+
+    @Flag(name: .customLong("no-lexicon"), help: "Drop the lexicon the model was trained with.")
+    var noLexicon = false
+
+    @Option(help: "Write every utterance's alignment (sclite layout) here.")
+    var alignments: String?
+
+    @Option(help: "Write the report as JSON here.")
+    var json: String?
+
+    @Option(help: "How many of the worst utterances to print.")
+    var worst: Int = 10
+
+    func run() throws {
+        let path = try model ?? TranscribeCommand.newestModel()
+        if model == nil { printError("asr: using model \(path)\n") }
+        let checkpoint = try Checkpoint.load(from: path)
+        let tokenizer = try Tokenizer(symbols: checkpoint.tokens)
+        var decoding = DecodingConfig()
+        decoding.method = .greedy
+        if let stored = checkpoint.extra["asr.decoding"] {
+            decoding = try JSONDecoder().decode(DecodingConfig.self, from: Data(stored.utf8))
+        }
+        if greedy { decoding.method = .greedy }
+        if let beam { decoding.method = .beam; decoding.beamWidth = beam }
+        if noLexicon { decoding.lexicon = nil; decoding.lexiconFile = nil }
+        if let lexicon { decoding.method = .beam; decoding.lexicon = nil; decoding.lexiconFile = lexicon }
+        try decoding.validate()
+
+        var set = DataSetConfig(path: manifest)
+        set.takes = takes
+        let (utterances, problems) = try loadDataSet(set, key: "--manifest", relativeTo: "", tokenizer: tokenizer)
+        for p in problems { printError("warning: \(p)\n") }
+        let items = utterances.compactMap { u -> TrainingItem? in
+            guard let labels = try? tokenizer.encode(u.text) else { return nil }
+            return TrainingItem(id: u.id, parts: [u.audioPath], gapsMs: [], text: tokenizer.normalize(u.text), labels: labels)
+        }
+        let evaluator = try Evaluator(features: checkpoint.features, decoding: decoding, tokenizer: tokenizer)
+        let mode: EvaluationDecoding = decoding.method == .beam ? .recipe : .greedyOnly
+        let started = Date()
+        let result = try evaluator.evaluate(model: checkpoint.model, set: EvaluationSet(name: manifest, items: items), decoding: mode)
+        let seconds = Date().timeIntervalSince(started)
+
+        let w = result.score.words, c = result.score.characters
+        print("\(result.utterances) utterances, decoding: \(evaluator.describe(mode)), \(String(format: "%.1f", seconds)) s")
+        print(String(format: "WER %.2f%% (%d errors / %d words: %d substitutions, %d deletions, %d insertions)",
+                     w.errorRate * 100, w.errors, w.referenceLength, w.substitutions, w.deletions, w.insertions))
+        print(String(format: "CER %.2f%% (%d errors / %d characters)", c.errorRate * 100, c.errors, c.referenceLength))
+        if !problems.isEmpty { print("\(problems.count) utterances of the manifest could not be used (see the warnings)") }
+
+        let aligned = result.hypotheses.map { ($0, Scoring.alignWords(reference: $0.reference, hypothesis: $0.hypothesis)) }
+        let ranked = aligned.filter { $0.1.counts.errors > 0 }.sorted { $0.1.counts.errors > $1.1.counts.errors }
+        if !ranked.isEmpty && worst > 0 {
+            print("\nWorst utterances:")
+            for (h, a) in ranked.prefix(worst) { print(a.sclite(id: h.id)) }
+        }
+        if let alignments {
+            try writeFileAtomically(Data(aligned.map { $0.1.sclite(id: $0.0.id) }.joined(separator: "\n").utf8), to: alignments)
+        }
+        if let json {
+            let object: [String: Any] = [
+                "model": path, "manifest": manifest, "decoding": evaluator.describe(mode), "utterances": result.utterances,
+                "wer": w.errorRate, "cer": c.errorRate, "substitutions": w.substitutions, "deletions": w.deletions,
+                "insertions": w.insertions, "reference_words": w.referenceLength, "unusable": problems.count,
+                "utterance_results": aligned.map { h, a in ["id": h.id, "reference": h.reference, "hypothesis": h.hypothesis, "errors": a.counts.errors] },
+            ]
+            try writeFileAtomically(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
+        }
+    }
+}
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "WER and CER of a hypothesis transcript file against a reference file.",
+        discussion: "Lines are `id<TAB>text` (matched by id) or plain text (matched by line number).")
+
+    @Argument(help: "Reference transcripts.") var reference: String
+    @Argument(help: "Hypothesis transcripts.") var hypothesis: String
+
+    func run() throws {
+        func read(_ path: String) throws -> [(id: String, text: String)] {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot read the file") }
+            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                .filter { !$0.element.isEmpty }.map { i, line in
+                    if let tab = line.firstIndex(of: "\t") { return (String(line[..<tab]), String(line[line.index(after: tab)...])) }
+                    return (String(i + 1), String(line))
+                }
+        }
+        let refs = try read(reference), hyps = Dictionary(try read(hypothesis).map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
+        var score = CorpusScore()
+        var missing = 0
+        for r in refs {
+            guard let h = hyps[r.id] else { missing += 1; printError("warning: \(hypothesis): no line for '\(r.id)' (scored as empty)\n"); _ = score.add(reference: r.text, hypothesis: ""); continue }
+            _ = score.add(reference: r.text, hypothesis: h)
+        }
+        let w = score.words, c = score.characters
+        print(String(format: "WER %.2f%% (%d substitutions, %d deletions, %d insertions in %d words), CER %.2f%%, %d utterances",
+                     w.errorRate * 100, w.substitutions, w.deletions, w.insertions, w.referenceLength, c.errorRate * 100, score.utterances))
+        if missing > 0 { print("\(missing) reference lines had no hypothesis") }
+    }
+}
