@@ -82,7 +82,9 @@ public final class Trainer {
         let schedule = try LRSchedule(config: scheduleConfig, baseLR: training.optimizer.lr, totalSteps: totalSteps)
         if !state.schedule.isEmpty { try schedule.load(state: state.schedule, path: statePath) }
 
-        let ctc = CTCLoss(blank: 0, reduction: .mean, zeroInfinity: true)
+        // No zero_infinity: utterances too short for their transcripts never reach the loss
+        // (dropped when loading and in the feature thread), so an infinite loss means divergence.
+        let ctc = CTCLoss(blank: 0, reduction: .mean, zeroInfinity: false)
         let source = try FeatureSource(config: recipe.features, cacheFeatures: true)
         let evaluator = try Evaluator(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer)
         var gradLogits: [Float] = []
@@ -105,6 +107,7 @@ public final class Trainer {
                 waited += Date().timeIntervalSince(waitStart)
                 let batch: Batch
                 do { batch = try next.get() } catch { producer.queue.cancel(); throw error }
+                guard batch.B > 0 else { continue }
 
                 let lr = schedule.lr(step: state.step, epoch: epoch - 1)
                 optimizer.lr = lr
@@ -141,7 +144,10 @@ public final class Trainer {
             progress.finish()
 
             // Validation: loss and greedy error rates.
-            let validation = try data.validation.map { try evaluator.evaluate(model: model, set: $0, decoding: .greedyOnly, ctc: ctc) }
+            // Validation sets are not filtered for length: an utterance too short for its
+            // transcript scores 0 rather than making the mean infinite.
+            let validationLoss = CTCLoss(blank: 0, reduction: .mean, zeroInfinity: true)
+            let validation = try data.validation.map { try evaluator.evaluate(model: model, set: $0, decoding: .greedyOnly, ctc: validationLoss) }
             let record = EpochRecord(
                 epoch: epoch, trainLoss: lossSum / Double(max(lossCount, 1)), validationLoss: validation?.loss,
                 validationWER: validation?.wer, validationCER: validation?.cer, learningRate: optimizer.lr,

@@ -144,6 +144,9 @@ final class EpochProducer: @unchecked Sendable {
                             gain = Float(training.volumePerturb[0] + Double(rng.uniform()) * (training.volumePerturb[1] - training.volumePerturb[0]))
                         }
                         var f = try source.features(of: item, speed: speed, gain: gain)
+                        // Sped up, an utterance may no longer hold its transcript: leave it out, so
+                        // that every loss the trainer sees is finite unless training diverges.
+                        guard f.rows >= ctcMinimumFrames(item.labels) else { continue }
                         if training.specAugment.enabled { training.specAugment.apply(to: &f, rng: &rng) }
                         prepared.append((item.id, f, item.labels))
                     }
