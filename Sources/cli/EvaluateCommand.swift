@@ -22,17 +22,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "For FSDD folders: the takes to use, e.g. 0-4.")
     var takes: String?
 
-    @Flag(help: "Best-path decoding instead of the model's.")
-    var greedy = false
-
-    @Option(help: "Beam search with this width.")
-    var beam: Int?
-
-    @Option(help: "A word list (one per line) the output must use.")
-    var lexicon: String?
-
-    @Flag(name: .customLong("no-lexicon"), help: "Drop the lexicon the model was trained with.")
-    var noLexicon = false
+    @OptionGroup var decodingOptions: DecodingOptions
 
     @Option(help: "Write every utterance's alignment (sclite layout) here.")
     var alignments: String?
@@ -48,16 +38,7 @@ struct EvaluateCommand: ParsableCommand {
         if model == nil { printError("asr: using model \(path)\n") }
         let checkpoint = try Checkpoint.load(from: path)
         let tokenizer = try Tokenizer(symbols: checkpoint.tokens)
-        var decoding = DecodingConfig()
-        decoding.method = .greedy
-        if let stored = checkpoint.extra["asr.decoding"] {
-            decoding = try JSONDecoder().decode(DecodingConfig.self, from: Data(stored.utf8))
-        }
-        if greedy { decoding.method = .greedy }
-        if let beam { decoding.method = .beam; decoding.beamWidth = beam }
-        if noLexicon { decoding.lexicon = nil; decoding.lexiconFile = nil }
-        if let lexicon { decoding.method = .beam; decoding.lexicon = nil; decoding.lexiconFile = lexicon }
-        try decoding.validate()
+        let decoding = try decodingOptions.apply(to: try Transcriber.storedDecoding(of: checkpoint, path: path))
 
         var set = DataSetConfig(path: manifest)
         set.takes = takes

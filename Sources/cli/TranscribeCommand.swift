@@ -8,8 +8,8 @@ struct TranscribeCommand: ParsableCommand {
         abstract: "Transcribe audio files with a trained model.",
         discussion: """
             Without --model, uses the newest runs/*/best.safetensors below the current folder and says
-            which. Decoding is the one the model was trained with (the recipe's `decoding`) unless
-            --greedy, --beam or --lexicon say otherwise. A file that fails is reported and the
+            which. Decoding is the one the model was trained with (the recipe's `decoding`), adjusted
+            by --greedy, --beam, --lexicon or --no-lexicon. A file that fails is reported and the
             others go on; the exit status is 1 if any failed.
             """)
 
@@ -19,14 +19,7 @@ struct TranscribeCommand: ParsableCommand {
     @Option(help: "A checkpoint (.safetensors) written by asr train.")
     var model: String?
 
-    @Flag(help: "Best-path decoding.")
-    var greedy = false
-
-    @Option(help: "Beam search with this width.")
-    var beam: Int?
-
-    @Option(help: "A word list (one per line) the output must use.")
-    var lexicon: String?
+    @OptionGroup var decodingOptions: DecodingOptions
 
     @Option(help: "text (one line per file), json (one object per file, with word times), or jsonl.")
     var format: Format = .text
@@ -36,16 +29,9 @@ struct TranscribeCommand: ParsableCommand {
     func run() throws {
         let path = try model ?? TranscribeCommand.newestModel()
         if model == nil { printError("asr: using model \(path)\n") }
-        var decoding: DecodingConfig?
-        if greedy || beam != nil || lexicon != nil {
-            var d = DecodingConfig()
-            d.method = greedy ? .greedy : .beam
-            if let beam { d.beamWidth = beam }
-            d.lexiconFile = lexicon
-            try d.validate()
-            decoding = d
-        }
-        let transcriber = try Transcriber(checkpoint: path, decoding: decoding)
+        let checkpoint = try Checkpoint.load(from: path)
+        let decoding = try decodingOptions.apply(to: try Transcriber.storedDecoding(of: checkpoint, path: path))
+        let transcriber = try Transcriber(checkpoint: checkpoint, decoding: decoding)
         var failed = 0
         for file in files {
             do {

@@ -23,20 +23,31 @@ public final class Transcriber {
 
     /// Loads `path`. The decoding is the one stored with the model (the recipe's), unless
     /// `decoding` is given.
-    public init(checkpoint path: String, decoding: DecodingConfig? = nil) throws {
-        checkpoint = try Checkpoint.load(from: path)
-        var stored = DecodingConfig()
-        stored.method = .greedy
-        if let json = checkpoint.extra["asr.decoding"] {
-            do { stored = try JSONDecoder().decode(DecodingConfig.self, from: Data(json.utf8)) } catch {
-                throw CheckpointError(path: path, message: "metadata 'asr.decoding': \(describeDecodingError(error, json: Data(json.utf8)))")
-            }
-        }
-        self.decoding = decoding ?? stored
+    public convenience init(checkpoint path: String, decoding: DecodingConfig? = nil) throws {
+        let checkpoint = try Checkpoint.load(from: path)
+        try self.init(checkpoint: checkpoint, decoding: decoding ?? Transcriber.storedDecoding(of: checkpoint, path: path))
+    }
+
+    public init(checkpoint: Checkpoint, decoding: DecodingConfig) throws {
+        self.checkpoint = checkpoint
+        self.decoding = decoding
         pipeline = try FeaturePipeline(config: checkpoint.features)
         symbols = try SymbolTable(checkpoint.tokens)
         greedy = GreedyDecoder(symbols: symbols)
-        beam = try Evaluator.makeBeamDecoder(self.decoding, symbols: symbols, base: "")
+        beam = try Evaluator.makeBeamDecoder(decoding, symbols: symbols, base: "")
+    }
+
+    /// The decoding a checkpoint was trained with (its recipe's `decoding`, metadata
+    /// `asr.decoding`), or greedy decoding if it has none.
+    public static func storedDecoding(of checkpoint: Checkpoint, path: String) throws -> DecodingConfig {
+        guard let json = checkpoint.extra["asr.decoding"] else {
+            var greedy = DecodingConfig()
+            greedy.method = .greedy
+            return greedy
+        }
+        do { return try JSONDecoder().decode(DecodingConfig.self, from: Data(json.utf8)) } catch {
+            throw CheckpointError(path: path, message: "metadata 'asr.decoding': \(describeDecodingError(error, json: Data(json.utf8)))")
+        }
     }
 
     /// Transcribes one audio file.
