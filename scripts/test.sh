@@ -2,7 +2,9 @@
 # Fresh machine -> all tests: installs the Debian packages, builds, runs the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh git ca-certificates
+# The training-loop tests use ten FSDD recordings: find them (or clone the dataset).
+if fsdd=$(bash scripts/fsdd.sh); then export FSDD_DIR="$fsdd"; else echo "warning: FSDD not found; the training-loop tests will fail" >&2; fi
 swift build --build-tests
 log=$(mktemp)
 swift test 2>&1 | tee "$log"
