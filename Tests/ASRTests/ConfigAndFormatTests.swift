@@ -97,3 +97,18 @@ struct ConfigAndFormatTests {
         #expect(maxErrors(x.data, [-3 / 5.squareRoot(), -6 / 20.squareRoot(), -1 / 5.squareRoot(), -2 / 20.squareRoot()].map(Float.init)).absolute < 1e-6)
     }
 }
+
+extension ConfigAndFormatTests {
+    /// Kaldi's NumFrames, including a signal shorter than one frame by less than a shift (0 frames).
+    @Test func frameCountsAreKaldis() {
+        var c = FeatureConfig()
+        c.sampleRate = 8000                       // 200-sample frames, 80-sample shift
+        #expect(c.frameCount(samples: 150) == 0)
+        #expect(c.frameCount(samples: 200) == 1)
+        #expect(c.frameCount(samples: 279) == 1)
+        #expect(c.frameCount(samples: 280) == 2)
+        c.snipEdges = false
+        #expect(c.frameCount(samples: 150) == 2)  // (150 + 40) / 80
+        #expect(c.frameCount(samples: 39) == 0)
+    }
+}

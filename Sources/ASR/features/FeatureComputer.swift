@@ -64,10 +64,7 @@ public final class FeatureComputer {
     }
 
     /// Frames of a signal of `samples` samples.
-    public func frameCount(samples: Int) -> Int {
-        if config.snipEdges { return samples < frameLength ? 0 : 1 + (samples - frameLength) / frameShift }
-        return (samples + frameShift / 2) / frameShift
-    }
+    public func frameCount(samples: Int) -> Int { config.frameCount(samples: samples) }
 
     /// All frames of a whole signal: (T, baseDimension).
     public func compute(_ samples: [Float]) -> FeatureMatrix {

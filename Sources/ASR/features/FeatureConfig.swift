@@ -93,6 +93,13 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public var paddedLength: Int {
         roundToPowerOfTwo ? FeatureConfig.nextPowerOfTwo(frameLength) : frameLength
     }
+    /// Frames of a signal of `samples` samples (Kaldi's NumFrames): with `snip_edges`, the frames
+    /// that fit wholly; without, one per shift, rounded to the nearest.
+    public func frameCount(samples: Int) -> Int {
+        if snipEdges { return samples < frameLength ? 0 : 1 + (samples - frameLength) / frameShift }
+        return (samples + frameShift / 2) / frameShift
+    }
+
     /// Dimensions of the base feature (before deltas).
     public var baseDimension: Int {
         switch type {

@@ -120,9 +120,7 @@ final class TrainingSets {
             }
             if k > 0 { samples += item.gapsMs[k - 1] * features.sampleRate / 1000 }
         }
-        let length = features.snipEdges ? max(0, 1 + (samples - features.frameLength) / features.frameShift)
-                                         : (samples + features.frameShift / 2) / features.frameShift
-        return length
+        return features.frameCount(samples: samples)
     }
 
     func estimatedBatchesPerEpoch(batchSize: Int) -> Int {
