@@ -50,8 +50,8 @@ extension RecurrentEncoder {
         var packed = [Float](repeating: 0, count: layout.rows * inputSize)
         x.withUnsafeBufferPointer { p in packed.withUnsafeMutableBufferPointer { layout.pack(p.baseAddress!, width: inputSize, into: $0.baseAddress!) } }
         // The encoder keeps a pointer to its input until backward: hold the packed copy.
-        lastPackedInput = packed
-        let y = lastPackedInput.withUnsafeBufferPointer { forward($0.baseAddress!, layout: layout, training: training) }
+        let held = HeldInputs.shared.hold(packed, for: self)
+        let y = forward(held, layout: layout, training: training)
         var out = [Float](repeating: 0, count: T * B * outputSize)
         out.withUnsafeMutableBufferPointer { layout.unpack(y, width: outputSize, into: $0.baseAddress!) }
         return out
@@ -66,5 +66,23 @@ extension RecurrentEncoder {
         var out = [Float](repeating: 0, count: T * B * inputSize)
         out.withUnsafeMutableBufferPointer { layout.unpack(dx, width: inputSize, into: $0.baseAddress!) }
         return out
+    }
+}
+
+/// Inputs handed to encoders by the padded test helpers, kept alive until the encoder's next
+/// forward (it reads its input again in backward). Tests run in parallel: guarded by a lock.
+final class HeldInputs: @unchecked Sendable {
+    static let shared = HeldInputs()
+    private let lock = NSLock()
+    private var buffers: [ObjectIdentifier: UnsafeMutableBufferPointer<Float>] = [:]
+
+    func hold(_ values: [Float], for owner: AnyObject) -> UnsafePointer<Float> {
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(values.count, 1))
+        _ = buffer.initialize(from: values)
+        lock.lock()
+        defer { lock.unlock() }
+        buffers[ObjectIdentifier(owner)]?.deallocate()
+        buffers[ObjectIdentifier(owner)] = buffer
+        return UnsafePointer(buffer.baseAddress!)
     }
 }

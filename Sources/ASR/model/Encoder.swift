@@ -20,9 +20,6 @@ public final class RecurrentEncoder: ParameterOwner {
     private var dropoutRandom: SeededRandom
     private var rows = 0
     private var trainingPass = false
-    /// Storage for callers that hand the encoder a temporary array (tests): its input must
-    /// outlive backward.
-    var lastPackedInput: [Float] = []
 
     public init(cell: CellType, inputSize: Int, hidden: Int, layers: Int, bidirectional: Bool = true,
                 dropout: Float = 0, prefix: String = "encoder", rng: inout SeededRandom) {
