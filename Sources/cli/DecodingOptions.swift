@@ -16,12 +16,28 @@ struct DecodingOptions: ParsableArguments {
     @Flag(name: .customLong("no-lexicon"), help: "Drop the lexicon the model was trained with.")
     var noLexicon = false
 
+    @Option(help: "A word n-gram language model (ARPA file) for beam search.")
+    var lm: String?
+
+    @Option(name: .customLong("lm-weight"), help: "Weight of the language model's log-probability (shallow fusion).")
+    var lmWeight: Double?
+
+    @Option(name: .customLong("word-bonus"), help: "Added to the score for every word (offsets the LM's preference for short outputs).")
+    var wordBonus: Double?
+
+    @Flag(name: .customLong("no-lm"), help: "Drop the language model the model was trained with.")
+    var noLM = false
+
     /// `stored` with these flags applied.
     func apply(to stored: DecodingConfig) throws -> DecodingConfig {
         var d = stored
         if let beam { d.method = .beam; d.beamWidth = beam }
         if noLexicon { d.lexicon = nil; d.lexiconFile = nil }
         if let lexicon { d.method = .beam; d.lexicon = nil; d.lexiconFile = lexicon }
+        if noLM { d.lm = nil }
+        if let lm { d.method = .beam; d.lm = lm }
+        if let lmWeight { d.lmWeight = lmWeight }
+        if let wordBonus { d.wordBonus = wordBonus }
         if greedy { d.method = .greedy }
         try d.validate()
         return d

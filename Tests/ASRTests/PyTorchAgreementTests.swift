@@ -67,6 +67,7 @@ struct PyTorchAgreementTests {
         let model = try model(cell)
         var features = FeatureConfig()
         features.sampleRate = 8000
+        features.numCeps = model.inputSize   // the features must give the model's input size
         let tokens = ["<blank>", " ", "'", "a", "b", "c", "d"]
         let path = dir.appendingPathComponent("model.safetensors").path
         try Checkpoint(model: model, features: features, tokens: tokens, extra: ["epoch": "3"]).save(to: path)
@@ -127,7 +128,9 @@ struct PyTorchAgreementTests {
         // A checkpoint cut short.
         let model = try model(.gru)
         let path = dir.appendingPathComponent("m.safetensors").path
-        try Checkpoint(model: model, features: FeatureConfig(), tokens: ["<blank>", "a", "b", "c", "d", "e", "f"]).save(to: path)
+        var features = FeatureConfig()
+        features.numCeps = model.inputSize
+        try Checkpoint(model: model, features: features, tokens: ["<blank>", "a", "b", "c", "d", "e", "f"]).save(to: path)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let cut = dir.appendingPathComponent("cut.safetensors").path
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))

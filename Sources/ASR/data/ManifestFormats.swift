@@ -40,7 +40,7 @@ struct ManifestListing {
 
 /// The lines of a text file, numbered from 1, without their line ends; nil for a line that is
 /// not UTF-8. A file that cannot be read is a `ConfigError` at `key`.
-private func readLines(_ path: String, key: String) throws -> [(number: Int, text: String?)] {
+func readLines(_ path: String, key: String) throws -> [(number: Int, text: String?)] {
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -58,7 +58,7 @@ private func readLines(_ path: String, key: String) throws -> [(number: Int, tex
 }
 
 /// The folder relative audio paths of a manifest start from.
-private func folder(of path: String) -> String {
+func folder(of path: String) -> String {
     let parent = (path as NSString).deletingLastPathComponent
     return parent.isEmpty ? "." : parent
 }

@@ -59,7 +59,8 @@ public struct BeamSearchOptions: Sendable, Equatable {
 /// LM scores it then, each word given the ones before it and <s>. At the end, the unfinished
 /// word completes and </s> is scored. With a lexicon, a prefix whose partial word is no
 /// prefix of a lexicon word is never formed, and a word may complete only if it is a whole
-/// lexicon word; hypotheses ending inside a non-word are dropped.
+/// lexicon word; hypotheses ending inside a non-word are dropped, unless all are: then each
+/// is taken without its unfinished word (the audio may stop mid-word).
 ///
 /// The decoder holds no per-utterance state: one instance may decode on many threads.
 public struct BeamSearchDecoder: Sendable {
@@ -160,13 +161,17 @@ public struct BeamSearchDecoder: Sendable {
 
         // The end of the utterance: finish the last word, add </s>, re-rank.
         var final = [(hypothesis: Hypothesis, node: Int32)]()
+        // If no prefix ends on a whole word (the audio stops mid-word, or the lexicon lacks the
+        // word spoken last), each is taken without its unfinished word rather than returning nothing.
+        let anyComplete = beam.contains { tree.finish($0.node) != nil }
         for entry in beam {
-            guard let (lm, words) = tree.finish(entry.node) else { continue }
+            let node = anyComplete ? entry.node : tree.wordBoundary(entry.node)
+            guard let (lm, words) = tree.finish(node) else { continue }
             let acoustic = logAdd(entry.blank, entry.nonBlank)
-            let labels = tree.labels(entry.node)
+            let labels = tree.labels(node)
             let hypothesis = Hypothesis(labels: labels, words: symbols.words(labels), acousticLogProb: acoustic,
                                         lmLogProb: lm, score: acoustic + lmWeight * lm + bonus * Double(words))
-            final.append((hypothesis, entry.node))
+            if !final.contains(where: { $0.node == node }) { final.append((hypothesis, node)) }
         }
         final.sort { $0.hypothesis.score != $1.hypothesis.score ? $0.hypothesis.score > $1.hypothesis.score : $0.node < $1.node }
         return final.prefix(keep).map(\.hypothesis)

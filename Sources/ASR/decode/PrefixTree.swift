@@ -78,6 +78,13 @@ struct PrefixTree {
         return Int32(nodes.count - 1)
     }
 
+    /// The last word boundary at or before `node`: the prefix without its unfinished word.
+    func wordBoundary(_ node: Int32) -> Int32 {
+        var at = node
+        while nodes[Int(at)].partialLength > 0 { at = nodes[Int(at)].parent }
+        return at
+    }
+
     /// The word `node` is in the middle of, if it may end there: any word without a lexicon,
     /// only a whole lexicon word with one. nil when there is no partial word or it may not end.
     func finishedWord(_ node: Int32) -> String? {

@@ -74,7 +74,7 @@ public final class FeatureComputer {
 
     /// Takes the next chunk of the signal and computes every frame that is now complete.
     public func accept(_ chunk: [Float]) {
-        output.reserveCapacity(frameCount(samples: samplesSeen + chunk.count) * config.baseDimension)
+        output.reserveCapacity(output.count + (frameCount(samples: samplesSeen + chunk.count) - nextFrame) * config.baseDimension)
         if head.count < frameLength { head.append(contentsOf: chunk.prefix(frameLength - head.count)) }
         pending.append(contentsOf: chunk)
         samplesSeen += chunk.count
@@ -92,16 +92,23 @@ public final class FeatureComputer {
         }
     }
 
+    /// The frames computed since the last `takeFrames` or `finish`, removed from the computer:
+    /// a caller that streams a long signal takes them as they come, so they never pile up.
+    public func takeFrames() -> FeatureMatrix {
+        let dim = config.baseDimension
+        defer { output.removeAll(keepingCapacity: true) }
+        return FeatureMatrix(rows: output.count / dim, cols: dim, data: output)
+    }
+
     /// Computes the remaining frames (reflecting the signal at its end when `snip_edges` is
-    /// false), returns all frames since the last `finish`, and resets for the next utterance.
+    /// false), returns the frames not taken yet, and resets for the next utterance.
     public func finish() -> FeatureMatrix {
         let total = frameCount(samples: samplesSeen)
         while nextFrame < total {
             emitFrame(nextFrame, totalSamples: samplesSeen)
             nextFrame += 1
         }
-        let dim = config.baseDimension
-        let result = FeatureMatrix(rows: output.count / dim, cols: dim, data: output)
+        let result = takeFrames()
         head = []; pending = []; pendingStart = 0; samplesSeen = 0; nextFrame = 0; output = []
         processor.reset()
         return result

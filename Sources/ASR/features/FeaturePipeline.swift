@@ -43,13 +43,53 @@ public final class FeaturePipeline {
 
     /// Reads `path` in chunks, resampled to `config.sampleRate`, and returns its features (T, D).
     public func features(ofFile path: String) throws -> FeatureMatrix {
-        let reader = try AudioReader(path: path, sampleRate: config.sampleRate)
+        try features(of: AudioReader(path: path, sampleRate: config.sampleRate))
+    }
+
+    /// Features of the rest of an opened file, whose reader must give `config.sampleRate`.
+    public func features(of reader: AudioReader) throws -> FeatureMatrix {
+        precondition(reader.sampleRate == config.sampleRate, "the reader must resample to the features' rate")
+        let path = reader.path
         var samples = 0
         while let chunk = try reader.next() {
             computer.accept(chunk)
             samples += chunk.count
         }
         return try finish(computer.finish(), samples: samples, source: path)
+    }
+
+    /// Streams a long file: reads `reader` chunk by chunk and hands its base features
+    /// (T_block, baseDimension), without deltas or CMVN, to `body` as they are computed, so
+    /// memory holds one chunk of audio at a time. `finalize` turns a window of them into model
+    /// input. Sets `lastDuration`; throws `tooShort` if the file gave no frame.
+    public func streamBaseFeatures(_ reader: AudioReader, _ body: (FeatureMatrix) throws -> Void) throws {
+        var samples = 0, frames = 0
+        while let chunk = try reader.next() {
+            computer.accept(chunk)
+            samples += chunk.count
+            let block = computer.takeFrames()
+            frames += block.rows
+            if block.rows > 0 { try body(block) }
+        }
+        let last = computer.finish()
+        frames += last.rows
+        lastDuration = Double(samples) / Double(config.sampleRate)
+        guard frames > 0 else {
+            throw FeatureError.tooShort(path: reader.path, samples: samples, sampleRate: config.sampleRate,
+                                        frameLength: config.frameLength)
+        }
+        if last.rows > 0 { try body(last) }
+    }
+
+    /// Deltas and CMVN of base features, as `features(ofFile:)` applies them to a whole file.
+    public func finalize(_ base: FeatureMatrix) -> FeatureMatrix {
+        var features = addDeltas(base, order: config.deltaOrder, window: config.deltaWindow)
+        switch config.cmvn {
+        case .none: break
+        case .utterance: CMVNStats.normalizeUtterance(&features, normVars: config.cmvnNormVars)
+        case .global: globalStats?.apply(to: &features, normVars: config.cmvnNormVars)
+        }
+        return features
     }
 
     /// Features of samples in [-1, 1) at `sampleRate` (resampled when it differs from the config's).
@@ -67,12 +107,6 @@ public final class FeaturePipeline {
             throw FeatureError.tooShort(path: source, samples: samples, sampleRate: config.sampleRate,
                                         frameLength: config.frameLength)
         }
-        var features = addDeltas(base, order: config.deltaOrder, window: config.deltaWindow)
-        switch config.cmvn {
-        case .none: break
-        case .utterance: CMVNStats.normalizeUtterance(&features, normVars: config.cmvnNormVars)
-        case .global: globalStats?.apply(to: &features, normVars: config.cmvnNormVars)
-        }
-        return features
+        return finalize(base)
     }
 }

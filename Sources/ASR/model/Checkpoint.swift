@@ -69,6 +69,15 @@ public struct Checkpoint {
         guard let inputSize = Int(try field("asr.input_size")), inputSize > 0 else {
             throw CheckpointError(path: path, message: "metadata 'asr.input_size' is not a positive integer")
         }
+        do {
+            try features.validate()
+        } catch {
+            throw CheckpointError(path: path, message: "metadata 'asr.features': \(error)")
+        }
+        guard features.dimension == inputSize else {
+            throw CheckpointError(path: path, message: "metadata 'asr.features' gives \(features.dimension)-dim features but the model "
+                                  + "takes \(inputSize) inputs (asr.input_size); the file is inconsistent, was it edited?")
+        }
         guard tokens.count >= 2 else {
             throw CheckpointError(path: path, message: "metadata 'asr.tokens' lists \(tokens.count) tokens; expected the blank and at least one more")
         }

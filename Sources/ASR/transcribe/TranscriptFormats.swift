@@ -1,0 +1,91 @@
+import Foundation
+
+/// How `asr transcribe` writes a file's transcript.
+public enum TranscriptFormat: String, CaseIterable, Sendable {
+    /// The text; `file<TAB>text` when there are several files.
+    case text
+    /// One pretty-printed JSON object per file, with word times and confidences.
+    case json
+    /// One JSON object per line and file: {"file", "text", "confidence", "duration", "words"},
+    /// or {"file", "error"} for a file that failed.
+    case jsonl
+    /// SubRip subtitles.
+    case srt
+    /// WebVTT subtitles.
+    case vtt
+
+    /// Subtitle formats write one document per audio file.
+    public var isSubtitles: Bool { self == .srt || self == .vtt }
+}
+
+/// Renders transcripts in the formats of `TranscriptFormat`.
+public enum TranscriptRenderer {
+    /// The JSON object of a transcript (times in seconds, rounded to milliseconds).
+    public static func jsonObject(file: String, _ r: Transcriber.Result) -> [String: Any] {
+        let words: [[String: Any]] = r.words.map {
+            ["word": $0.word, "start": round3($0.start), "end": round3($0.end), "confidence": round3($0.confidence)]
+        }
+        return ["file": file, "text": r.text, "confidence": round3(r.confidence), "duration": round3(r.duration), "words": words]
+    }
+
+    public static func json(file: String, _ r: Transcriber.Result, pretty: Bool) -> String {
+        encode(jsonObject(file: file, r), pretty: pretty)
+    }
+
+    /// {"file": ..., "error": ...}: the line of a file that could not be transcribed.
+    public static func errorLine(file: String, message: String) -> String {
+        encode(["file": file, "error": message], pretty: false)
+    }
+
+    /// SubRip: numbered cues, times as 00:00:01,230.
+    public static func srt(_ r: Transcriber.Result) -> String {
+        cues(r.words).enumerated().map { i, cue in
+            "\(i + 1)\n\(timestamp(cue.start, ",")) --> \(timestamp(cue.end, ","))\n\(cue.text)\n"
+        }.joined(separator: "\n")
+    }
+
+    /// WebVTT: a header, then cues with times as 00:00:01.230.
+    public static func vtt(_ r: Transcriber.Result) -> String {
+        "WEBVTT\n\n" + cues(r.words).map { "\(timestamp($0.start, ".")) --> \(timestamp($0.end, "."))\n\($0.text)\n" }.joined(separator: "\n")
+    }
+
+    /// Words grouped into subtitle cues: a new cue after a pause of `maxGap` seconds, or once
+    /// a cue would pass `maxWords` words, `maxChars` characters or `maxSeconds`.
+    static func cues(_ words: [TimedWord], maxGap: Double = 1, maxWords: Int = 10, maxChars: Int = 42,
+                     maxSeconds: Double = 5) -> [(start: Double, end: Double, text: String)] {
+        var cues: [(start: Double, end: Double, text: String)] = []
+        var current: [TimedWord] = []
+        func close() {
+            guard let first = current.first, let last = current.last else { return }
+            cues.append((first.start, last.end, current.map(\.word).joined(separator: " ")))
+            current = []
+        }
+        for w in words {
+            if let first = current.first, let last = current.last {
+                let chars = current.map(\.word.count).reduce(current.count, +) + w.word.count
+                if w.start - last.end > maxGap || current.count >= maxWords || chars > maxChars || w.end - first.start > maxSeconds {
+                    close()
+                }
+            }
+            current.append(w)
+        }
+        close()
+        return cues
+    }
+
+    /// hh:mm:ss followed by `separator` and milliseconds.
+    static func timestamp(_ seconds: Double, _ separator: String) -> String {
+        let ms = Int((max(0, seconds) * 1000).rounded())
+        return String(format: "%02d:%02d:%02d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60) + separator
+            + String(format: "%03d", ms % 1000)
+    }
+
+    private static func encode(_ object: [String: Any], pretty: Bool) -> String {
+        let options: JSONSerialization.WritingOptions = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        // The objects hold only strings, numbers and arrays of them: serialisation cannot fail.
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: options)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+private func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }

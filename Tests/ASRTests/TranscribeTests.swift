@@ -1,0 +1,211 @@
+import Foundation
+import Testing
+@testable import ASR
+
+/// Batch transcription: inputs, shards, resumable output, subtitle formats, bad models, and
+/// the `asr transcribe` command over a batch with bad files. The model here is untrained (its
+/// words are noise); what is checked is the plumbing. Recognition quality is checked by
+/// `TrainingLoopTests` with a trained model.
+struct TranscribeTests {
+    let dir = Fixtures.scratch("transcribe-\(UUID().uuidString)")
+
+    func wav(_ name: String, seconds: Double, frequency: Double = 440) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try AudioWriter.write(sine(frequency, rate: 8000, seconds: seconds), to: path, sampleRate: 8000)
+        return path
+    }
+
+    /// A small untrained model with the digits recipe's features, saved to `name`.
+    func checkpoint(_ name: String = "model.safetensors") throws -> String {
+        var features = FeatureConfig()
+        features.sampleRate = 8000
+        features.deltaOrder = 2
+        features.cmvn = .utterance
+        var config = ModelConfig()
+        config.hiddenSize = 16
+        config.layers = 1
+        let model = AcousticModel(config: config, inputSize: features.dimension, vocabSize: Tokenizer.characters.count)
+        let path = dir.appendingPathComponent(name).path
+        try Checkpoint(model: model, features: features, tokens: Tokenizer.characters.symbols).save(to: path)
+        return path
+    }
+
+    func runASR(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let asr = Fixtures.productsFolder.appendingPathComponent("asr").path
+        try #require(FileManager.default.isExecutableFile(atPath: asr), "asr not built at \(asr)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: asr)
+        process.arguments = arguments
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile(), err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func jsonLines(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    // MARK: inputs
+
+    @Test func manifestsGiveTheirAudioPaths() throws {
+        let manifest = dir.appendingPathComponent("list.tsv").path
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try """
+            path\ttext
+            a.wav\tseven
+            # a comment
+
+            /abs/b.flac
+            {"audio_filepath": "sub/c.wav", "text": "two", "duration": 1.0}
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let base = dir.path
+        #expect(try TranscriptionInputs.readManifest(manifest) == ["\(base)/a.wav", "/abs/b.flac", "\(base)/sub/c.wav"])
+
+        try "a.wav\n{\"text\": \"no path\"}\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+        #expect { try TranscriptionInputs.readManifest(manifest) } throws: { "\($0)".contains("list.tsv:2") && "\($0)".contains("audio_filepath") }
+    }
+
+    @Test func foldersExpandToTheirAudioFilesSorted() throws {
+        let b = try wav("set/b.wav", seconds: 0.1), a = try wav("set/inner/a.flac", seconds: 0.1)
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("set/notes.txt").path, contents: Data("x".utf8))
+        #expect(try TranscriptionInputs.expand([dir.appendingPathComponent("set").path, "missing.wav"]) == [b, a, "missing.wav"])
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        #expect(throws: ConfigError.self) { try TranscriptionInputs.expand([dir.appendingPathComponent("empty").path]) }
+    }
+
+    @Test func shardsSplitAListWithoutOverlap() throws {
+        let items = Array(0..<10)
+        let shards = try (0..<3).map { try Shard("\($0)/3").select(items) }
+        #expect(shards == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]])
+        for bad in ["3/3", "-1/2", "1/0", "1", "a/b"] {
+            #expect { try Shard(bad) } throws: { "\($0)".contains("--shard") }
+        }
+    }
+
+    // MARK: output
+
+    @Test func resumeCutsAPartialLineAndListsTheDoneFiles() throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("out.jsonl").path
+        let first = try TranscriptionOutput(path: path, resume: false)
+        try first.write(#"{"file":"a.wav","text":"one"}"#)
+        try first.write(#"{"file":"b.wav","error":"b.wav: not audio"}"#)
+        // A run killed in the middle of a line.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"file":"c.wa"#.utf8))
+        handle.closeFile()
+
+        let resumed = try TranscriptionOutput(path: path, resume: true)
+        #expect(resumed.done == ["a.wav", "b.wav"])
+        try resumed.write(#"{"file":"c.wav","text":"three"}"#)
+        #expect(try jsonLines(path).map { $0["file"] as? String } == ["a.wav", "b.wav", "c.wav"])
+
+        try "not json\n{\"no\": 1}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try TranscriptionOutput(path: path, resume: true) } throws: { "\($0)".contains("out.jsonl:2") }
+    }
+
+    @Test func subtitlesGroupWordsIntoTimedCues() {
+        func word(_ w: String, _ start: Double, _ end: Double) -> TimedWord {
+            TimedWord(word: w, frames: 0...0, start: start, end: end, confidence: 1)
+        }
+        // A pause of more than a second starts a new cue.
+        let result = Transcriber.Result(text: "one two three", words: [word("one", 0.5, 0.9), word("two", 1.0, 1.4), word("three", 3661.25, 3661.7)],
+                                        confidence: 1, duration: 3662)
+        #expect(TranscriptRenderer.srt(result) == "1\n00:00:00,500 --> 00:00:01,400\none two\n\n2\n01:01:01,250 --> 01:01:01,700\nthree\n")
+        #expect(TranscriptRenderer.vtt(result) == "WEBVTT\n\n00:00:00.500 --> 00:00:01.400\none two\n\n01:01:01.250 --> 01:01:01.700\nthree\n")
+        let many = (0..<12).map { word("w\($0)", Double($0) * 0.3, Double($0) * 0.3 + 0.2) }
+        #expect(TranscriptRenderer.cues(many).map { $0.text.split(separator: " ").count } == [10, 2])
+    }
+
+    // MARK: models
+
+    @Test func badModelsAreNamedWithTheProblem() throws {
+        let good = try checkpoint()
+        #expect { try Checkpoint.load(from: dir.appendingPathComponent("none.safetensors").path) } throws: { "\($0)".contains("none.safetensors") }
+        let text = dir.appendingPathComponent("text.safetensors").path
+        try "hello, I am not a model".write(toFile: text, atomically: true, encoding: .utf8)
+        #expect { try Checkpoint.load(from: text) } throws: { "\($0)".contains("text.safetensors") }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        let cut = dir.appendingPathComponent("cut.safetensors").path
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: cut))
+        #expect { try Checkpoint.load(from: cut) } throws: { "\($0)".contains("cut.safetensors") }
+
+        // Features that do not give the model's input size (13 without deltas vs 39).
+        var file = try SafetensorsFile.read(good)
+        var features = try JSONDecoder().decode(FeatureConfig.self, from: Data(file.metadata["asr.features"]!.utf8))
+        features.deltaOrder = 0
+        file.metadata["asr.features"] = String(decoding: try JSONEncoder().encode(features), as: UTF8.self)
+        let mismatched = dir.appendingPathComponent("mismatched.safetensors").path
+        try file.write(to: mismatched)
+        #expect { try Checkpoint.load(from: mismatched) } throws: {
+            "\($0)".contains("mismatched.safetensors") && "\($0)".contains("13") && "\($0)".contains("39")
+        }
+    }
+
+    // MARK: the command
+
+    @Test func aBatchReportsBadFilesInTheirLinesAndResumes() throws {
+        let model = try checkpoint()
+        let files = try (0..<5).map { try wav("audio/f\($0).wav", seconds: 0.3 + 0.1 * Double($0), frequency: 300 + 100 * Double($0)) }
+        let bad = dir.appendingPathComponent("audio/bad.wav").path
+        try "not audio".write(toFile: bad, atomically: true, encoding: .utf8)
+        let missing = dir.appendingPathComponent("audio/missing.wav").path
+        let manifest = dir.appendingPathComponent("list.tsv").path
+        try ([files[0], bad, files[1], missing] + files[2...]).joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        let output = dir.appendingPathComponent("out.jsonl").path
+
+        let run = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--jobs", "2", "--greedy"])
+        #expect(run.status == 1, "stderr: \(run.err)")
+        #expect(run.err.contains("2 of 7 files failed"), "stderr: \(run.err)")
+        var lines = try jsonLines(output)
+        #expect(lines.map { $0["file"] as? String } == [files[0], bad, files[1], missing] + files[2...], "in manifest order")
+        #expect(lines.filter { $0["error"] != nil }.map { $0["file"] as? String } == [bad, missing])
+        #expect((lines[1]["error"] as? String)?.contains("bad.wav") == true)
+        #expect(lines.filter { $0["text"] != nil }.count == 5)
+
+        // The same batch with one job gives the same lines.
+        let single = dir.appendingPathComponent("single.jsonl").path
+        _ = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", single, "--jobs", "1", "--greedy"])
+        #expect(try String(contentsOfFile: single, encoding: .utf8) == String(contentsOfFile: output, encoding: .utf8))
+
+        // Killed after three lines, one of them half written: --resume completes it.
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        let kept = text.split(separator: "\n").prefix(3).joined(separator: "\n") + "\n" + #"{"file": "\#(missing)", "te"#
+        try kept.write(toFile: output, atomically: true, encoding: .utf8)
+        let resumed = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--resume", "--greedy"])
+        #expect(resumed.err.contains("3 of 7 files are done already"), "stderr: \(resumed.err)")
+        lines = try jsonLines(output)
+        #expect(Set(lines.compactMap { $0["file"] as? String }) == Set(files + [bad, missing]) && lines.count == 7)
+        let again = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--resume"])
+        #expect(again.status == 0 && again.err.contains("7 of 7 files are done already"), "stderr: \(again.err)")
+
+        // Shards 0/2 and 1/2 together are the whole list.
+        var sharded: [String] = []
+        for i in 0..<2 {
+            let out = dir.appendingPathComponent("shard\(i).jsonl").path
+            _ = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", out, "--shard", "\(i)/2", "--greedy"])
+            sharded += try jsonLines(out).compactMap { $0["file"] as? String }
+        }
+        #expect(sharded.count == 7 && Set(sharded) == Set(files + [bad, missing]))
+    }
+
+    @Test func transcribeExplainsAMissingOrBrokenModel() throws {
+        let audio = try wav("a.wav", seconds: 0.5)
+        let missing = try runASR(["transcribe", audio, "--model", dir.appendingPathComponent("none.safetensors").path])
+        #expect(missing.status != 0 && missing.err.contains("none.safetensors"), "stderr: \(missing.err)")
+        let lm = dir.appendingPathComponent("bad.arpa").path
+        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\nnot a line\n\\end\\\n".write(toFile: lm, atomically: true, encoding: .utf8)
+        let badLM = try runASR(["transcribe", audio, "--model", try checkpoint(), "--lm", lm])
+        #expect(badLM.status != 0 && badLM.err.contains("bad.arpa") && badLM.err.contains("line"), "stderr: \(badLM.err)")
+        let subtitles = try runASR(["transcribe", audio, audio, "--model", try checkpoint(), "--format", "srt"])
+        #expect(subtitles.status != 0 && subtitles.err.contains("--output-dir"), "stderr: \(subtitles.err)")
+    }
+}
