@@ -16,7 +16,7 @@ struct TranscribeCommand: ParsableCommand {
             --jobs workers and the results come out in input order, each as soon as it and the files
             before it are done; a progress line with files/s and the real-time factor goes to stderr.
             A file that fails gets a line {"file", "error"} (jsonl; text: a message on stderr) and the
-            others go on; the exit status is then 1. With --output FILE --resume, files that already
+            others go on; the exit status is then 3 (0: all transcribed; other: the batch did not finish). With --output FILE --resume, files that already
             have a line in FILE are skipped, so a killed batch restarts where it stopped. --shard I/N
             keeps every N-th file starting at the I-th (0-based), to split a corpus across machines.
 
@@ -63,6 +63,11 @@ struct TranscribeCommand: ParsableCommand {
     var quiet = false
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, jsonl, srt, vtt }
+
+    /// The exit status of a batch that ran to its end but in which some files failed (their
+    /// lines say why); 0 means every file was transcribed, anything else that the batch could
+    /// not run or was cut short.
+    static let someFilesFailed: Int32 = 3
 
     func run() throws {
         var files = try TranscriptionInputs.expand(inputs)
@@ -127,7 +132,7 @@ struct TranscribeCommand: ParsableCommand {
         }
         if failed > 0 {
             printError("\(failed) of \(todo.count) files failed\n")
-            throw ExitCode(1)
+            throw ExitCode(TranscribeCommand.someFilesFailed)
         }
     }
 
