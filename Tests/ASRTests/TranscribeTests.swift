@@ -112,6 +112,21 @@ struct TranscribeTests {
         #expect { try TranscriptionOutput(path: path, resume: true) } throws: { "\($0)".contains("out.jsonl:2") }
     }
 
+    @Test func jsonLinesAreValidJSONWhateverTheNames() throws {
+        let odd = "dir/\"quoted\" back\\slash\ttab\nline\u{1}bell é 数字.wav"
+        let word = TimedWord(word: "seven", frames: 3...9, start: 0.03, end: 0.1, confidence: 0.98765)
+        let result = Transcriber.Result(text: "seven", words: [word], confidence: 0.5, duration: 1.25)
+        let line = TranscriptRenderer.json(file: odd, result, pretty: false)
+        #expect(!line.contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["file"] as? String == odd && object["text"] as? String == "seven")
+        #expect(object["duration"] as? Double == 1.25 && object["confidence"] as? Double == 0.5)
+        let words = try #require(object["words"] as? [[String: Any]])
+        #expect(words.count == 1 && words[0]["confidence"] as? Double == 0.988 && words[0]["start"] as? Double == 0.03)
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(TranscriptRenderer.errorLine(file: odd, message: "a \"b\"").utf8)) as? [String: Any])
+        #expect(error["file"] as? String == odd && error["error"] as? String == "a \"b\"")
+    }
+
     @Test func subtitlesGroupWordsIntoTimedCues() {
         func word(_ w: String, _ start: Double, _ end: Double) -> TimedWord {
             TimedWord(word: w, frames: 0...0, start: start, end: end, confidence: 1)

@@ -105,7 +105,7 @@ public final class Transcriber {
 
     /// Transcribes files and returns their results in order; a file that fails gets its error
     /// and the others go on. The short files are sorted by length and run through the model
-    /// `batchSize` at a time, so each forward pass holds files of about the same length.
+    /// at most `batchSize` at a time, so each forward pass holds files of about the same length.
     public func transcribe(files: [String], batchSize: Int = 32) -> [Swift.Result<Result, Error>] {
         var results = [Swift.Result<Result, Error>?](repeating: nil, count: files.count)
         var short: [ShortFile] = []
@@ -125,9 +125,13 @@ public final class Transcriber {
                 results[i] = .failure(error)
             }
         }
+        // Sorted by length, in batches of equal size (not 32 + 5: a small batch wastes the
+        // matrix products), each at most batchSize.
         short.sort { $0.features.rows > $1.features.rows }
-        for start in stride(from: 0, to: short.count, by: max(1, batchSize)) {
-            for (file, result) in transcribeBatch(short[start..<min(short.count, start + batchSize)]) {
+        let batches = (short.count + max(1, batchSize) - 1) / max(1, batchSize)
+        let size = batches == 0 ? 1 : (short.count + batches - 1) / batches
+        for start in stride(from: 0, to: short.count, by: size) {
+            for (file, result) in transcribeBatch(short[start..<min(short.count, start + size)]) {
                 results[file.index] = result
             }
         }
