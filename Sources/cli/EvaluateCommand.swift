@@ -104,7 +104,12 @@ struct ScoreCommand: ParsableCommand {
         var score = CorpusScore()
         var missing = 0
         for r in refs {
-            guard let h = hyps[r.id] else { missing += 1; printError("warning: \(hypothesis): no line for '\(r.id)' (scored as empty)\n"); _ = score.add(reference: r.text, hypothesis: ""); continue }
+            guard let h = hyps[r.id] else {
+                missing += 1
+                if missing <= 5 { printError("warning: \(hypothesis): no line for '\(r.id)' (scored as empty)\n") }
+                _ = score.add(reference: r.text, hypothesis: "")
+                continue
+            }
             _ = score.add(reference: r.text, hypothesis: h)
         }
         let w = score.words, c = score.characters

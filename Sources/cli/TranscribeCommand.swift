@@ -59,6 +59,9 @@ struct TranscribeCommand: ParsableCommand {
     @Option(name: .customLong("chunk-seconds"), help: "Longer files go through the model in windows of this many seconds.")
     var chunkSeconds: Double = 30
 
+    @Flag(help: "Transcribe only where someone speaks (energy-based voice activity detection): trims leading and trailing silence and splits recordings at pauses.")
+    var vad = false
+
     @Flag(help: "No progress line.")
     var quiet = false
 
@@ -84,6 +87,7 @@ struct TranscribeCommand: ParsableCommand {
         let decoding = try decodingOptions.apply(to: try Transcriber.storedDecoding(of: checkpoint, path: path))
         var options = TranscriberOptions()
         options.chunkSeconds = chunkSeconds
+        if vad { options.vad = VADOptions() }
 
         let sink = try ResultSink(format: format, output: output, outputDir: outputDir, resume: resume, several: files.count > 1)
         if let outputDir {

@@ -89,6 +89,39 @@ struct TranscribeTests {
         }
     }
 
+    // MARK: voice activity
+
+    @Test func voiceActivityFindsTheSpeechAndKeepsTrimmedWordsWhole() {
+        let options = VADOptions()
+        // 10 ms blocks: 1 s of noise at -60 dB, 0.4 s of "speech" at -20 dB with a 0.1 s dip
+        // to -45 dB (bridged: a pause must last 0.3 s), 1.5 s of noise, 0.5 s of speech, 1 s noise.
+        let energies: [Float] = Array(repeating: -60, count: 100) + Array(repeating: -20, count: 15) + Array(repeating: -45, count: 10)
+            + Array(repeating: -20, count: 15) + Array(repeating: -60, count: 150) + Array(repeating: -22, count: 50) + Array(repeating: -60, count: 100)
+        let segments = speechSegments(energies, blockSeconds: 0.01, frames: energies.count, options: options)
+        #expect(segments == [70..<170, 260..<370], "\(segments)")   // each padded by 0.3 s
+        // A trimmed word: quiet edges (an s) 15 dB below the vowel stay inside the one segment.
+        let word: [Float] = Array(repeating: -38, count: 8) + Array(repeating: -18, count: 12) + Array(repeating: -36, count: 6)
+        #expect(speechSegments(word, blockSeconds: 0.01, frames: word.count, options: options) == [0..<26])
+        // No contrast at all: one segment. A burst shorter than 0.05 s (a click) is not speech.
+        #expect(speechSegments(Array(repeating: -50, count: 40), blockSeconds: 0.01, frames: 40, options: options) == [0..<40])
+        let click: [Float] = Array(repeating: -70, count: 100) + Array(repeating: -20, count: 60) + Array(repeating: -70, count: 100)
+            + Array(repeating: -10, count: 3) + Array(repeating: -70, count: 100)
+        #expect(speechSegments(click, blockSeconds: 0.01, frames: click.count, options: options) == [70..<190])
+        // Frames past the energies (or energies past the frames) are not used.
+        #expect(speechSegments(energies, blockSeconds: 0.01, frames: 120, options: options).allSatisfy { $0.upperBound <= 120 })
+    }
+
+    @Test func energyMeterMeasuresBlocksInDecibels() {
+        var meter = EnergyMeter(blockSamples: 80)
+        meter.accept([Float](repeating: 0.1, count: 100))
+        meter.accept([Float](repeating: 0, count: 100))
+        meter.finish()
+        #expect(meter.energies.count == 3)
+        #expect(abs(meter.energies[0] - (-20)) < 1e-3)                      // 0.1² -> -20 dB
+        #expect(abs(meter.energies[1] - Float(10 * log10(0.01 * 20 / 80 + 1e-10))) < 1e-3)
+        #expect(meter.energies[2] < -90)
+    }
+
     // MARK: output
 
     @Test func resumeCutsAPartialLineAndListsTheDoneFiles() throws {

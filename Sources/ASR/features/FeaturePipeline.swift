@@ -61,10 +61,13 @@ public final class FeaturePipeline {
     /// Streams a long file: reads `reader` chunk by chunk and hands its base features
     /// (T_block, baseDimension), without deltas or CMVN, to `body` as they are computed, so
     /// memory holds one chunk of audio at a time. `finalize` turns a window of them into model
-    /// input. Sets `lastDuration`; throws `tooShort` if the file gave no frame.
-    public func streamBaseFeatures(_ reader: AudioReader, _ body: (FeatureMatrix) throws -> Void) throws {
+    /// input. `samples` sees each chunk of audio first. Sets `lastDuration`; throws `tooShort`
+    /// if the file gave no frame.
+    public func streamBaseFeatures(_ reader: AudioReader, samples onSamples: ([Float]) -> Void = { _ in },
+                                   _ body: (FeatureMatrix) throws -> Void) throws {
         var samples = 0, frames = 0
         while let chunk = try reader.next() {
+            onSamples(chunk)
             computer.accept(chunk)
             samples += chunk.count
             let block = computer.takeFrames()

@@ -9,6 +9,10 @@ public struct TranscriberOptions: Sendable, Equatable {
     /// Seconds of audio the model also sees on each side of a window (their outputs are
     /// dropped), so the bidirectional encoder has context at the window's edges. Default 2.
     public var contextSeconds: Double = 2
+    /// Voice activity detection: transcribe only the stretches with speech, each on its own
+    /// (leading and trailing silence trimmed, long recordings split at pauses). nil (default):
+    /// the whole file.
+    public var vad: VADOptions? = nil
 
     public init() {}
 
@@ -51,12 +55,12 @@ public final class Transcriber {
     public let decoding: DecodingConfig
     public let options: TranscriberOptions
     /// Time spent so far, by stage.
-    public private(set) var seconds = StageSeconds()
-    private let pipeline: FeaturePipeline
+    public internal(set) var seconds = StageSeconds()
+    let pipeline: FeaturePipeline
     private let symbols: SymbolTable
     private let decoder: SegmentDecoder
-    private var model: AcousticModel { checkpoint.model }
-    private var V: Int { checkpoint.tokens.count }
+    var model: AcousticModel { checkpoint.model }
+    var V: Int { checkpoint.tokens.count }
 
     public struct Result: Sendable {
         public var text: String
@@ -113,7 +117,10 @@ public final class Transcriber {
             do {
                 let started = now()
                 let reader = try AudioReader(path: file, sampleRate: checkpoint.features.sampleRate)
-                if reader.duration > options.chunkSeconds + options.contextSeconds {
+                if options.vad != nil {
+                    seconds.features += now() - started
+                    results[i] = .success(try transcribeWithVAD(reader))
+                } else if reader.duration > options.chunkSeconds + options.contextSeconds {
                     seconds.features += now() - started
                     results[i] = .success(try transcribeLong(reader))
                 } else {
@@ -185,80 +192,10 @@ public final class Transcriber {
         return transcript.result(duration: duration)
     }
 
-    private func decode(_ rows: UnsafePointer<Float>, frames: Int, start: Int, into transcript: inout TranscriptAssembler) throws {
+    func decode(_ rows: UnsafePointer<Float>, frames: Int, start: Int, into transcript: inout TranscriptAssembler) throws {
         let started = now()
         transcript.add(try decoder.decode(rows, frames: frames, start: start))
         seconds.decoding += now() - started
-    }
-
-    /// A long file: base features are streamed, and cut into windows of at most `chunk` frames
-    /// that end at the quietest moment of their second half (a pause between words, usually).
-    /// Each window goes through the model with `context` frames on each side (deltas and CMVN
-    /// computed over all of it, as for a file of that length), and only its own frames'
-    /// log-probabilities are decoded. Memory holds one window of features and its outputs.
-    private func transcribeLong(_ reader: AudioReader) throws -> Result {
-        let shift = checkpoint.features.frameShiftMs / 1000
-        let chunk = max(2, Int(options.chunkSeconds / shift)), context = Int(options.contextSeconds / shift)
-        let D = checkpoint.features.baseDimension
-        var base: [Float] = []      // (rows, D) base features from file frame `baseStart` on
-        var baseStart = 0
-        var done = 0                // frames decoded so far
-        var transcript = TranscriptAssembler()
-        var available: Int { baseStart + base.count / D }
-
-        // Runs the window of frames [done, end) with its context, and decodes them.
-        func runWindow(end: Int) throws {
-            let from = max(0, done - context), to = min(available, end + context)
-            var started = now()
-            let window = pipeline.finalize(FeatureMatrix(rows: to - from, cols: D,
-                                                         data: Array(base[((from - baseStart) * D)..<((to - baseStart) * D)])))
-            seconds.features += now() - started
-            started = now()
-            let T = window.rows
-            let logits = window.data.withUnsafeBufferPointer {
-                model.forward($0.baseAddress!, T: T, B: 1, lengths: [T], training: false)
-            }
-            let own = logits + (done - from) * V
-            logSoftmaxRows(own, rows: end - done, cols: V)
-            seconds.model += now() - started
-            try decode(own, frames: end - done, start: done, into: &transcript)
-            done = end
-            let drop = max(0, done - context - baseStart)
-            base.removeFirst(drop * D)
-            baseStart += drop
-        }
-        // The end of the next window: the quietest frame of [done + chunk/2, done + chunk).
-        func windowEnd() -> Int {
-            let quiet = quietestFrame(base, D: D, from: done + chunk / 2 - baseStart, to: done + chunk - baseStart)
-            return baseStart + quiet
-        }
-
-        var streamStart = now()
-        try pipeline.streamBaseFeatures(reader) { block in
-            base.append(contentsOf: block.data)
-            seconds.features += now() - streamStart
-            while available >= done + chunk + context { try runWindow(end: windowEnd()) }
-            streamStart = now()
-        }
-        seconds.features += now() - streamStart
-        while available - done > chunk { try runWindow(end: windowEnd()) }
-        if available > done { try runWindow(end: available) }
-        return transcript.result(duration: pipeline.lastDuration)
-    }
-
-    /// The frame in [from, to) of `base` (rows of D) around which the signal is quietest: the
-    /// smallest mean of the first feature (C0 or log energy for MFCC, the lowest mel band for
-    /// fbank, all rising with loudness) over 21 frames centred on it.
-    private func quietestFrame(_ base: [Float], D: Int, from: Int, to: Int) -> Int {
-        let rows = base.count / D, half = 10
-        var best = from, bestSum = Float.infinity
-        for t in from..<to {
-            var sum: Float = 0
-            for u in max(0, t - half)...min(rows - 1, t + half) { sum += base[u * D] }
-            sum /= Float(min(rows - 1, t + half) - max(0, t - half) + 1)
-            if sum < bestSum { bestSum = sum; best = t }
-        }
-        return best
     }
 }
 

@@ -57,7 +57,7 @@ public enum TranscriptionInputs {
                 path = String(trimmed.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)[0])
                 if paths.isEmpty && ["path", "audio", "file", "audio_filepath"].contains(path.lowercased()) { continue }
             }
-            if !path.hasPrefix("/") { path = (base as NSString).appendingPathComponent(path) }
+            if !path.hasPrefix("/") && base != "." { path = (base as NSString).appendingPathComponent(path) }
             paths.append(path)
         }
         return paths

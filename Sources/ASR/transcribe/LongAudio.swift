@@ -1,0 +1,116 @@
+import Foundation
+
+// Recordings that are not run through the model whole: long files, streamed in windows, and
+// files cut into speech segments by voice activity detection. Both run the model on windows
+// of at most `chunkSeconds`, each ending at the quietest moment of its second half (a pause
+// between words, usually), with `contextSeconds` of audio on each side whose outputs are
+// dropped. Quietness and speech are judged from the energy of each 10 ms block of samples.
+extension Transcriber {
+    /// (chunk, context) in frames.
+    private var windowFrames: (chunk: Int, context: Int) {
+        let shift = checkpoint.features.frameShiftMs / 1000
+        return (max(2, Int(options.chunkSeconds / shift)), Int(options.contextSeconds / shift))
+    }
+
+    /// Streams a long file: memory holds one window of base features (and 4 bytes of energy
+    /// per 10 ms), whatever the file's length. Deltas and CMVN are computed over each window
+    /// with its context, as for a file of that length.
+    func transcribeLong(_ reader: AudioReader) throws -> Result {
+        let (chunk, context) = windowFrames
+        let D = checkpoint.features.baseDimension
+        var base: [Float] = []      // (rows, D) base features from file frame `baseStart` on
+        var baseStart = 0
+        var done = 0                // frames decoded so far
+        var meter = EnergyMeter(blockSamples: checkpoint.features.frameShift)
+        var transcript = TranscriptAssembler()
+        var available: Int { baseStart + base.count / D }
+
+        // The next window: from `done` to the quietest block of its second half.
+        func nextWindow() throws {
+            let end = quietestBlock(meter.energies, in: (done + chunk / 2)..<(done + chunk))
+            try runWindow(base, baseStart: baseStart, frames: done..<end, bounds: 0..<available, context: context, into: &transcript)
+            done = end
+            let drop = max(0, done - context - baseStart)
+            base.removeFirst(drop * D)
+            baseStart += drop
+        }
+        var streamStart = now()
+        try pipeline.streamBaseFeatures(reader, samples: { meter.accept($0) }) { block in
+            base.append(contentsOf: block.data)
+            seconds.features += now() - streamStart
+            while available >= done + chunk + context { try nextWindow() }
+            streamStart = now()
+        }
+        seconds.features += now() - streamStart
+        meter.finish()
+        while available - done > chunk { try nextWindow() }
+        if available > done {
+            try runWindow(base, baseStart: baseStart, frames: done..<available, bounds: 0..<available, context: context, into: &transcript)
+        }
+        return transcript.result(duration: pipeline.lastDuration)
+    }
+
+    /// Transcribes only the speech of a file (`VADOptions`), each segment on its own: its own
+    /// CMVN, no context from outside it, and windows inside it if it is long. Holds the file's
+    /// base features (13 floats per 10 ms for MFCC: 19 MB an hour).
+    func transcribeWithVAD(_ reader: AudioReader) throws -> Result {
+        let (chunk, context) = windowFrames
+        let D = checkpoint.features.baseDimension
+        var base: [Float] = []
+        var meter = EnergyMeter(blockSamples: checkpoint.features.frameShift)
+        let started = now()
+        try pipeline.streamBaseFeatures(reader, samples: { meter.accept($0) }) { base.append(contentsOf: $0.data) }
+        meter.finish()
+        seconds.features += now() - started
+        let frames = base.count / D
+        var transcript = TranscriptAssembler()
+        for segment in speechSegments(meter.energies, blockSeconds: checkpoint.features.frameShiftMs / 1000, frames: frames,
+                                      options: options.vad ?? VADOptions()) {
+            var done = segment.lowerBound
+            while segment.upperBound - done > chunk + context {
+                let end = quietestBlock(meter.energies, in: (done + chunk / 2)..<(done + chunk))
+                try runWindow(base, baseStart: 0, frames: done..<end, bounds: segment, context: context, into: &transcript)
+                done = end
+            }
+            try runWindow(base, baseStart: 0, frames: done..<segment.upperBound, bounds: segment, context: context, into: &transcript)
+        }
+        return transcript.result(duration: pipeline.lastDuration)
+    }
+
+    /// Runs file frames `frames` through the model, with up to `context` frames on each side
+    /// that lie inside `bounds`, and decodes them. `base`: base features (rows, D) from file
+    /// frame `baseStart` on.
+    private func runWindow(_ base: [Float], baseStart: Int, frames: Range<Int>, bounds: Range<Int>, context: Int,
+                           into transcript: inout TranscriptAssembler) throws {
+        let D = checkpoint.features.baseDimension
+        let from = max(bounds.lowerBound, frames.lowerBound - context), to = min(bounds.upperBound, frames.upperBound + context)
+        var started = now()
+        let window = pipeline.finalize(FeatureMatrix(rows: to - from, cols: D,
+                                                     data: Array(base[((from - baseStart) * D)..<((to - baseStart) * D)])))
+        seconds.features += now() - started
+        started = now()
+        let logits = window.data.withUnsafeBufferPointer {
+            model.forward($0.baseAddress!, T: window.rows, B: 1, lengths: [window.rows], training: false)
+        }
+        let own = logits + (frames.lowerBound - from) * V
+        logSoftmaxRows(own, rows: frames.count, cols: V)
+        seconds.model += now() - started
+        try decode(own, frames: frames.count, start: frames.lowerBound, into: &transcript)
+    }
+
+    /// The block of `range` around which the audio is quietest: the smallest mean energy over
+    /// the 21 blocks (0.21 s) centred on it.
+    private func quietestBlock(_ energies: [Float], in range: Range<Int>) -> Int {
+        let half = 10
+        var best = range.lowerBound, bestMean = Float.infinity
+        for t in range {
+            let lo = max(0, t - half), hi = min(energies.count - 1, t + half)
+            guard lo <= hi else { continue }
+            var sum: Float = 0
+            for u in lo...hi { sum += energies[u] }
+            let mean = sum / Float(hi - lo + 1)
+            if mean < bestMean { bestMean = mean; best = t }
+        }
+        return best
+    }
+}
