@@ -5,7 +5,7 @@ import Foundation
 /// data generation). The container follows the extension: .wav, .flac, .ogg, .aiff.
 public enum AudioWriter {
     public enum Encoding: Sendable {
-        case pcm16, pcm24, pcm32, pcm8, float32, vorbis
+        case pcm16, pcm24, pcm32, pcm8, float32, vorbis, ulaw
     }
 
     /// `samples` is interleaved when `channels` > 1. Written to a temporary file and renamed,
@@ -28,6 +28,7 @@ public enum AudioWriter {
         case .pcm32: format |= Int32(SF_FORMAT_PCM_32)
         case .float32: format |= Int32(SF_FORMAT_FLOAT)
         case .vorbis: format |= Int32(SF_FORMAT_VORBIS)
+        case .ulaw: format |= Int32(SF_FORMAT_ULAW)
         }
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)

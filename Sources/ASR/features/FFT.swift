@@ -46,7 +46,8 @@ final class PowerSpectrum {
     }
 
     nonisolated(unsafe) private static var plans: [Int: fftw_plan] = [:]
-    private static let planLock = NSLock()
+    /// FFTW plan creation and destruction are not thread-safe: every plan is made under this lock.
+    static let planLock = NSLock()
 
     private static func sharedPlan(length: Int) -> fftw_plan {
         planLock.lock()

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import ASR
+
+/// The perturbations behind augmentation and the robustness test sets, each checked against
+/// an independent computation or a measured property of its output.
+struct PerturbationTests {
+    func tone(_ f: Double, rate: Int, seconds: Double, amplitude: Float = 0.5) -> [Float] { sine(f, rate: rate, seconds: seconds, amplitude: amplitude) }
+    func power(_ x: [Float]) -> Double { x.reduce(0) { $0 + Double($1) * Double($1) } / Double(max(x.count, 1)) }
+    func db(_ a: Double, _ b: Double) -> Double { 10 * log10(a / b) }
+
+    @Test func muLawKeepsTwoHundredFiftySixLevelsAndTheShape() throws {
+        let x: [Float] = (0..<4000).map { Float(sin(Double($0) * 0.0123) * pow(10, -3 * Double($0 % 97) / 96)) * 0.99 }
+        let y = try Perturbation.muLawRoundTrip(x)
+        #expect(y.count == x.count)
+        #expect(Set(y).count <= 256)
+        #expect(try Perturbation.muLawRoundTrip(y) == y)   // a second trip changes nothing
+        // mu-law keeps about 5% relative precision at any level above the smallest steps.
+        for (a, b) in zip(x, y) where abs(a) > 0.01 { #expect(abs(a - b) <= 0.07 * abs(a), "\(a) -> \(b)") }
+    }
+
+    @Test func fftConvolutionEqualsTheDirectSum() {
+        var rng = SeededRandom(seed: 3)
+        let x = (0..<300).map { _ in rng.uniform() - 0.5 }, h = (0..<37).map { _ in rng.uniform() - 0.5 }
+        let fast = fftConvolve(x, h)
+        var direct = [Float](repeating: 0, count: x.count + h.count - 1)
+        for i in x.indices { for j in h.indices { direct[i + j] += x[i] * h[j] } }
+        #expect(fast.count == direct.count)
+        #expect(maxErrors(fast, direct).absolute < 1e-5)
+    }
+
+    @Test func noiseIsAddedAtTheAskedSNR() {
+        var rng = SeededRandom(seed: 1)
+        // A word with silence around it: the SNR is relative to the speech, not the pauses.
+        let x = [Float](repeating: 0, count: 8000) + tone(440, rate: 8000, seconds: 0.5) + [Float](repeating: 0, count: 8000)
+        for color in Perturbation.NoiseColor.allCases {
+            let n = Perturbation.noise(count: 3000, color: color, rng: &rng)
+            #expect(abs(power(n) - 1) < 1e-3)
+            for snr in [20.0, 5.0] {
+                let y = Perturbation.addNoise(x, snrDB: snr, noise: n, sampleRate: 8000)
+                let added = zip(y, x).map { $0 - $1 }
+                #expect(abs(db(power(Array(x[8000..<12000])), power(added)) - snr) < 0.2, "\(color) at \(snr) dB")
+            }
+        }
+    }
+
+    @Test func noiseColoursTiltAsNamed() {
+        var rng = SeededRandom(seed: 2)
+        func lowShare(_ color: Perturbation.NoiseColor) -> Double {
+            let n = Perturbation.noise(count: 16000, color: color, rng: &rng)
+            let low = Biquad.lowPass(cutoff: 500, sampleRate: 16000).run(n)   // below 500 Hz of 8 kHz
+            return power(low) / power(n)
+        }
+        let white = lowShare(.white), pink = lowShare(.pink), brown = lowShare(.brown)
+        #expect(white < 0.1 && pink > 2 * white && brown > 0.8, "low-frequency share: white \(white), pink \(pink), brown \(brown)")
+    }
+
+    @Test func telephoneKeepsTheVoiceBandOnly() throws {
+        for rate in [8000, 16000] {
+            func passed(_ f: Double) throws -> Double {
+                let x = tone(f, rate: rate, seconds: 1)
+                let y = try Perturbation.telephone(x, sampleRate: rate)
+                return db(power(Array(y[(rate / 4)..<(3 * rate / 4)])), power(x))
+            }
+            #expect(abs(try passed(1000)) < 1, "1 kHz at \(rate) Hz")
+            #expect(try passed(100) < -20, "100 Hz at \(rate) Hz")
+            if rate == 16000 { #expect(try passed(6000) < -30, "6 kHz") }
+        }
+    }
+
+    @Test func speedChangesLengthAndPitch() throws {
+        let x = tone(500, rate: 8000, seconds: 1)
+        let y = try Perturbation.speed(x, factor: 1.1, sampleRate: 8000)
+        #expect(abs(Double(y.count) - 8000 / 1.1) < 20)
+        let crossings = zip(y, y.dropFirst()).filter { $0 < 0 && $1 >= 0 }.count
+        #expect(abs(Double(crossings) / (Double(y.count) / 8000) - 550) < 10, "\(crossings) upward crossings")
+    }
+
+    @Test func paddingAndReverbDoWhatTheySay() {
+        var rng = SeededRandom(seed: 4)
+        let x = tone(300, rate: 8000, seconds: 0.5)
+        let padded = Perturbation.pad(x, leading: 1, trailing: 1.5, levelDB: -50, sampleRate: 8000, rng: &rng)
+        #expect(padded.count == x.count + 20000)
+        #expect(abs(db(power(Array(padded[..<8000])), 1) - (-50)) < 1)
+        #expect(Array(padded[8000..<(8000 + x.count)]) == x)
+
+        let h = Perturbation.roomImpulseResponse(rt60: 0.4, sampleRate: 8000, rng: &rng)
+        #expect(h.count == 3200 && abs(power(h) * Double(h.count) - 1) < 1e-3)
+        #expect(db(power(Array(h[1..<320])), power(Array(h[2880...]))) > 40)   // ~54 dB down at 90% of rt60
+        let click = [Float](repeating: 0, count: 100) + [1] + [Float](repeating: 0, count: 4000)
+        let wet = Perturbation.reverberate(click, impulseResponse: h)
+        #expect(wet.count == click.count && wet[100] != 0 && wet[..<100].allSatisfy { abs($0) < 1e-6 })
+        #expect(power(Array(wet[200..<1000])) > 0)   // the tail rings on after the click
+    }
+}
