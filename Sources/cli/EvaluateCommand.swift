@@ -10,7 +10,9 @@ struct EvaluateCommand: ParsableCommand {
             The manifest is any data set asr train reads (TSV path<TAB>transcript, JSON lines, a Kaldi
             folder, an FSDD folder). Prints WER and CER with substitutions, deletions and insertions,
             and the worst utterances; --alignments FILE writes every utterance's alignment in NIST
-            sclite's layout; --json FILE writes the report as JSON.
+            sclite's layout; --json FILE writes the report as JSON. --robustness (or --condition) also
+            scores the set perturbed, the same way on every run (each utterance's noise is seeded by
+            its id).
             """)
 
     @Option(help: "A checkpoint written by asr train (default: the newest runs/*/best.safetensors).")
@@ -33,6 +35,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "How many of the worst utterances to print.")
     var worst: Int = 10
 
+    @Option(help: "Also score the set perturbed: noise:SNR, telephone, untrimmed, speed:FACTOR (repeatable).")
+    var condition: [String] = []
+
+    @Flag(help: "Robustness report: the set clean and with noise at 20/10/5 dB, telephone band, untrimmed, speed 0.9 and 1.1.")
+    var robustness = false
+
     func run() throws {
         let path = try model ?? TranscribeCommand.newestModel()
         if model == nil { printError("asr: using model \(path)\n") }
@@ -50,9 +58,15 @@ struct EvaluateCommand: ParsableCommand {
         }
         let evaluator = try Evaluator(features: checkpoint.features, decoding: decoding, tokenizer: tokenizer)
         let mode: EvaluationDecoding = decoding.method == .beam ? .recipe : .greedyOnly
+        let conditions = robustness ? [.clean] + TestCondition.standard : try [.clean] + condition.map(TestCondition.init)
         let started = Date()
-        let result = try evaluator.evaluate(model: checkpoint.model, set: EvaluationSet(name: manifest, items: items), decoding: mode)
+        let evaluationSet = EvaluationSet(name: manifest, items: items)
+        let result = try evaluator.evaluate(model: checkpoint.model, set: evaluationSet, decoding: mode)
         let seconds = Date().timeIntervalSince(started)
+        var perturbed: [(TestCondition, EvaluationResult)] = []
+        for c in conditions.dropFirst() {
+            perturbed.append((c, try evaluator.evaluate(model: checkpoint.model, set: evaluationSet, decoding: mode, condition: c)))
+        }
 
         let w = result.score.words, c = result.score.characters
         print("\(result.utterances) utterances, decoding: \(evaluator.describe(mode)), \(String(format: "%.1f", seconds)) s")
@@ -60,6 +74,14 @@ struct EvaluateCommand: ParsableCommand {
                      w.errorRate * 100, w.errors, w.referenceLength, w.substitutions, w.deletions, w.insertions))
         print(String(format: "CER %.2f%% (%d errors / %d characters)", c.errorRate * 100, c.errors, c.referenceLength))
         if !problems.isEmpty { print("\(problems.count) utterances of the manifest could not be used (see the warnings)") }
+        if !perturbed.isEmpty {
+            print("\n| condition | WER | CER | sub | del | ins |\n|---|---|---|---|---|---|")
+            for (c, r) in [(TestCondition.clean, result)] + perturbed {
+                let w = r.score.words
+                print("| \(c) | " + String(format: "%.2f%% | %.2f%% | %d | %d | %d |", w.errorRate * 100, r.score.characters.errorRate * 100,
+                                                  w.substitutions, w.deletions, w.insertions))
+            }
+        }
 
         let aligned = result.hypotheses.map { ($0, Scoring.alignWords(reference: $0.reference, hypothesis: $0.hypothesis)) }
         let ranked = aligned.filter { $0.1.counts.errors > 0 }.sorted { $0.1.counts.errors > $1.1.counts.errors }
@@ -76,6 +98,7 @@ struct EvaluateCommand: ParsableCommand {
                 "wer": w.errorRate, "cer": c.errorRate, "substitutions": w.substitutions, "deletions": w.deletions,
                 "insertions": w.insertions, "reference_words": w.referenceLength, "unusable": problems.count,
                 "utterance_results": aligned.map { h, a in ["id": h.id, "reference": h.reference, "hypothesis": h.hypothesis, "errors": a.counts.errors] },
+                "conditions": perturbed.map { c, r in ["condition": "\(c)", "wer": r.score.words.errorRate, "cer": r.score.characters.errorRate] },
             ]
             try writeFileAtomically(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
         }

@@ -93,3 +93,26 @@ struct PerturbationTests {
         #expect(power(Array(wet[200..<1000])) > 0)   // the tail rings on after the click
     }
 }
+
+/// The robustness conditions of `asr evaluate --robustness`.
+struct TestConditionTests {
+    @Test func conditionsParseAndNameThemselves() throws {
+        #expect(try TestCondition("noise:20") == .noise(snrDB: 20) && "\(try TestCondition("noise:20"))" == "noise 20 dB")
+        #expect(try TestCondition("speed:1.1") == .speed(factor: 1.1) && "\(TestCondition.speed(factor: 1.1))" == "speed 1.1")
+        #expect(try TestCondition("telephone") == .telephone && (try TestCondition("untrimmed")) == .untrimmed)
+        for bad in ["noise", "noise:x", "noise:99", "speed:3", "reverb", "telephone:1"] {
+            #expect { try TestCondition(bad) } throws: { "\($0)".contains("--condition \(bad)") }
+        }
+    }
+
+    @Test func perturbedSetsAreTheSameOnEveryRunAndDifferPerUtterance() throws {
+        let x = sine(440, rate: 8000, seconds: 0.5)
+        for condition in TestCondition.standard {
+            let a = try condition.apply(x, sampleRate: 8000, id: "7_theo_3")
+            #expect(try condition.apply(x, sampleRate: 8000, id: "7_theo_3") == a, "\(condition)")
+            if case .noise = condition { #expect(try condition.apply(x, sampleRate: 8000, id: "7_theo_4") != a) }
+            if condition == .untrimmed { #expect(a.count >= x.count + 16000 && a.count <= x.count + 32000) }
+        }
+        #expect(fnv1a("a") == 0xaf63_dc4c_8601_ec8c)   // the published FNV-1a value: stable across runs
+    }
+}

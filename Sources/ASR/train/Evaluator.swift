@@ -70,13 +70,15 @@ public final class Evaluator {
         return s
     }
 
-    public func evaluate(model: AcousticModel, set: EvaluationSet, decoding mode: EvaluationDecoding, ctc: CTCLoss? = nil) throws -> EvaluationResult {
+    /// Transcribes `set` (under `condition`: the robustness sets) and scores it.
+    public func evaluate(model: AcousticModel, set: EvaluationSet, decoding mode: EvaluationDecoding, ctc: CTCLoss? = nil,
+                         condition: TestCondition = .clean) throws -> EvaluationResult {
         var result = EvaluationResult(loss: nil, score: CorpusScore(), hypotheses: [])
         var lossSum = 0.0
         let V = tokenizer.count
         for start in stride(from: 0, to: set.items.count, by: batchSize) {
             let chunk = set.items[start..<min(start + batchSize, set.items.count)]
-            let batch = Batch(try chunk.map { ($0.id, try source.features(of: $0), $0.labels) })
+            let batch = Batch(try chunk.map { ($0.id, try source.features(of: $0, condition: condition), $0.labels) })
             let logits = batch.features.withUnsafeBufferPointer {
                 model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: false)
             }

@@ -52,6 +52,13 @@ final class FeatureSource {
         return out
     }
 
+    /// Features of `item` under a test condition (not cached unless clean).
+    func features(of item: TrainingItem, condition: TestCondition) throws -> FeatureMatrix {
+        guard condition != .clean else { return try features(of: item) }
+        let x = try condition.apply(try audio(of: item), sampleRate: config.sampleRate, id: item.id)
+        return try pipeline.features(ofSamples: x, sampleRate: config.sampleRate, name: item.parts.joined(separator: "+"))
+    }
+
     /// Features of `item`, played at `speed` and scaled by `gain`.
     func features(of item: TrainingItem, speed: Double = 1, gain: Float = 1) throws -> FeatureMatrix {
         let plain = speed == 1 && gain == 1
