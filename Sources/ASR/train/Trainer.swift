@@ -92,12 +92,14 @@ public final class Trainer {
         for epoch in (state.epochsDone + 1)...max(training.epochs, state.epochsDone + 1) where epoch <= training.epochs {
             let started = Date()
             var rng = SeededRandom(seed: training.seed &* 0x9E37_79B9 &+ UInt64(epoch))
-            model.encoder.reseedDropout(rng.next())
             let items = data.epochItems(rng: &rng)
             let lengths = try items.map { try data.frames(of: $0) }
             let plan = bucketBatches(lengths: lengths, batchSize: training.batchSize, maxFrames: training.maxFramesPerBatch, rng: &rng)
+            // One seed per item for its augmentation and dropout, so that an item is treated the
+            // same whichever batch it is in.
+            let seeds = (0..<items.count).map { _ in rng.next() }
             let producer = EpochProducer(source: source, training: training)
-            producer.start(items: items, plan: plan, rng: SeededRandom(seed: rng.next()))
+            producer.start(items: items, plan: plan, seeds: seeds)
 
             var lossSum = 0.0, lossCount = 0, utterances = 0, waited = 0.0, normSum = 0.0
             progress.start(epoch: epoch, of: training.epochs, batches: plan.count)
@@ -112,6 +114,7 @@ public final class Trainer {
                 let lr = schedule.lr(step: state.step, epoch: epoch - 1)
                 optimizer.lr = lr
                 model.zeroGrad()
+                model.encoder.sequenceSeeds = batch.seeds
                 let logits = batch.features.withUnsafeBufferPointer {
                     model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: true)
                 }
