@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
             // in the next collective. The run folder holds the last finished epoch.
             if communicator.size > 1 {
                 communicator.abort("asr train: rank \(communicator.rank) of \(communicator.size): error: \(error)\n"
-                                   + "asr train: ending all ranks; continue from the last finished epoch with --resume", code: 1)
+                                   + "asr train: ending all ranks; the run folder keeps the last finished epoch, if any (continue with --resume)", code: 1)
             }
             throw error
         }

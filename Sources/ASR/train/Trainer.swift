@@ -285,7 +285,7 @@ public final class Trainer {
     private func stopNotice(_ state: TrainerState) -> String {
         let last = state.checkpoint.map { "Epoch \(state.epochsDone) (\(folder)/\($0)) is the last finished one; continue from it with --resume" }
             ?? "no epoch had finished; start again"
-        return "asr train: rank 0 stopped during epoch \(state.epochsDone + 1) because the job ended (a rank failed or was killed). \(last)."
+        return "asr train: rank 0 stopped during epoch \(state.epochsDone + 1) because the job was ended (a rank failed or was killed, or mpirun was interrupted). \(last)."
     }
 
     private func saveRecipe() throws {
