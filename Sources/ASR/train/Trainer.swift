@@ -81,6 +81,10 @@ public final class Trainer {
             + "\(recipe.model.hiddenSize), \(counts.total) parameters; \(data.train.count) training utterances"
             + (recipe.data.connectedDigits.map { " + \($0.trainPerEpoch) connected per epoch" } ?? "")
             + (ranks > 1 ? "; \(ranks) MPI ranks share each batch of \(training.batchSize)" : ""))
+        if ranks > 1 && training.threads > 1 {
+            log("note: training.threads=\(training.threads) on each of \(ranks) ranks; with one core per rank (Open MPI binds up to "
+                + "2 ranks to a core each by default) --set training.threads=1 is usually faster")
+        }
 
         let batchesPerEpoch = data.estimatedBatchesPerEpoch(batchSize: training.batchSize)
         let totalSteps = training.schedule.totalSteps ?? training.epochs * batchesPerEpoch
