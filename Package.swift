@@ -16,6 +16,26 @@ if targetCPU != "generic" {
 }
 #endif
 
+// MPI (optional): data-parallel training with `mpirun -np N asr train`. The CMPI target and the
+// ASR_MPI define are added when Open MPI's development files are installed (Debian:
+// libopenmpi-dev, which provides the pkg-config file ompi-c.pc), or when ASR_MPI=1;
+// ASR_MPI=0 leaves MPI out. Without it, asr builds and trains on one process as before.
+func openMPIInstalled() -> Bool {
+    let env = ProcessInfo.processInfo.environment
+    var folders = (env["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init)
+    folders += ["/usr/lib/pkgconfig", "/usr/lib64/pkgconfig", "/usr/local/lib/pkgconfig", "/usr/share/pkgconfig"]
+    // Debian's multiarch folders: /usr/lib/x86_64-linux-gnu/pkgconfig, /usr/lib/aarch64-linux-gnu/pkgconfig, ...
+    let multiarch = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib")) ?? []
+    folders += multiarch.filter { $0.hasSuffix("-linux-gnu") }.map { "/usr/lib/\($0)/pkgconfig" }
+    return folders.contains { FileManager.default.fileExists(atPath: "\($0)/ompi-c.pc") }
+}
+let mpiChoice = ProcessInfo.processInfo.environment["ASR_MPI"]
+let useMPI = mpiChoice == "1" || (mpiChoice != "0" && openMPIInstalled())
+let mpiTargets: [Target] = useMPI
+    ? [.systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])])] : []
+let mpiDependency: [Target.Dependency] = useMPI ? ["CMPI"] : []
+let mpiFlags: [SwiftSetting] = useMPI ? [.define("ASR_MPI")] : []
+
 let package = Package(
     name: "asr",
     products: [
@@ -32,12 +52,13 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+    ] + mpiTargets + [
 
         // The pipeline: one folder per stage (audio, features, ...).
         .target(
             name: "ASR",
-            dependencies: ["CSndfile", "CFFTW", "COpenBLAS", "CSamplerate"],
-            swiftSettings: cpuFlags
+            dependencies: ["CSndfile", "CFFTW", "COpenBLAS", "CSamplerate"] + mpiDependency,
+            swiftSettings: cpuFlags + mpiFlags
         ),
         // The `asr` command: a thin layer over the library.
         .executableTarget(

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages asr builds against, if any is missing, and checks for Swift.
 # Usage: bash scripts/install-deps.sh [extra-package ...]
+# With ASR_MPI=1 it also installs Open MPI (libopenmpi-dev openmpi-bin), for `mpirun -np N asr train`.
 set -euo pipefail
 packages=(libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config "$@")
+if [ "${ASR_MPI:-}" = "1" ]; then packages+=(libopenmpi-dev openmpi-bin); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

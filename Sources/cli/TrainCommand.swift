@@ -9,6 +9,12 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Writes checkpoints, a JSON-lines log, report.md and curves.svg into the recipe's output
             folder (runs/<name> by default). A run that was stopped continues with --resume.
+
+            Data-parallel training: `mpirun -np N asr train recipe.json` (asr built with Open MPI).
+            Each global batch of training.batch_size utterances is split between the N ranks, the
+            gradients are summed, and every rank takes the same step: the result is that of one
+            process. Rank 0 writes the files. If any rank fails, the whole job ends; --resume then
+            continues from the last finished epoch with any number of ranks.
             """)
 
     @Argument(help: "The recipe (JSON).")
@@ -25,14 +31,26 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try Recipe.load(recipe, overrides: overrides)
+        let communicator = try Distributed.start()
         let log: (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-        let trainer: Trainer
         do {
-            trainer = try Trainer(recipe: loaded, recipePath: recipe, log: log)
-        } catch let error as ConfigError {
-            // Data errors name the recipe key; say which recipe too.
-            throw ConfigError(path: recipe, message: error.description)
+            let trainer: Trainer
+            do {
+                trainer = try Trainer(recipe: loaded, recipePath: recipe, communicator: communicator, log: log)
+            } catch let error as ConfigError {
+                // Data errors name the recipe key; say which recipe too.
+                throw ConfigError(path: recipe, message: error.description)
+            }
+            try trainer.run(resume: resume)
+        } catch {
+            // One failed rank ends the job (MPI_Abort) rather than leaving the others waiting
+            // in the next collective. The run folder holds the last finished epoch.
+            if communicator.size > 1 {
+                communicator.abort("asr train: rank \(communicator.rank) of \(communicator.size): error: \(error)\n"
+                                   + "asr train: ending all ranks; the run folder keeps the last finished epoch, if any (continue with --resume)", code: 1)
+            }
+            throw error
         }
-        try trainer.run(resume: resume)
+        communicator.finish()
     }
 }

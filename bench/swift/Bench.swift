@@ -9,7 +9,7 @@ import Foundation
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "asr-bench", abstract: "Benchmarks of asr's stages.", subcommands: [FeaturesBench.self, TrainStepBench.self])
+        commandName: "asr-bench", abstract: "Benchmarks of asr's stages.", subcommands: [FeaturesBench.self, TrainStepBench.self, AllreduceBench.self])
 
     static func main() {
         BLASSetup.ensureFastKernels(verbose: false)

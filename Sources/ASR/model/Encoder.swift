@@ -18,6 +18,13 @@ public final class RecurrentEncoder: ParameterOwner {
     private var masks: [Buffer] = []   // (N, D·H) per layer but the last: 0 or 1/(1-p)
     private let maskedOutput: [Buffer]
     private var dropoutRandom: SeededRandom
+    /// When set (one seed per sequence of the next batch, in batch order), each sequence's
+    /// dropout masks come from its own seed, layer and frame: they do not depend on which
+    /// other sequences share the batch. That is what lets a batch split across processes
+    /// (MPI) train exactly as the whole batch does in one process. Otherwise one random
+    /// stream runs through the batch.
+    public var sequenceSeeds: [UInt64]?
+    private var layout = PackedLayout(lengths: [], T: 0)
     private var rows = 0
     private var trainingPass = false
 
@@ -46,6 +53,7 @@ public final class RecurrentEncoder: ParameterOwner {
     /// x (N, I) packed as `layout` says -> (N, D·H). With `training`, dropout applies.
     public func forward(_ x: UnsafePointer<Float>, layout: PackedLayout, training: Bool) -> UnsafeMutablePointer<Float> {
         rows = layout.rows
+        self.layout = layout
         trainingPass = training && dropout > 0
         var h = x
         var out: UnsafeMutablePointer<Float>!
@@ -80,10 +88,22 @@ public final class RecurrentEncoder: ParameterOwner {
     private func applyDropout(_ y: UnsafeMutablePointer<Float>, count: Int, layer k: Int) -> UnsafeMutablePointer<Float> {
         let mask = masks[k].reserve(count), out = maskedOutput[k].reserve(count)
         let keep = 1 / (1 - dropout)
-        for i in 0..<count {
-            mask[i] = dropoutRandom.uniform() < dropout ? 0 : keep
-            out[i] = y[i] * mask[i]
+        if let seeds = sequenceSeeds {
+            precondition(seeds.count == layout.B, "sequenceSeeds: \(seeds.count) seeds for a batch of \(layout.B)")
+            // Packed row (t, b) draws from a stream of its own, seeded by (sequence seed, layer, t).
+            let width = count / max(rows, 1)
+            for t in 0..<layout.T {
+                for b in 0..<layout.batchSizes[t] {
+                    var mixer = SeededRandom(seed: seeds[b] ^ (UInt64(k) << 48) ^ UInt64(t))
+                    var random = SeededRandom(seed: mixer.next())
+                    let row = (layout.offsets[t] + b) * width
+                    for j in row..<(row + width) { mask[j] = random.uniform() < dropout ? 0 : keep }
+                }
+            }
+        } else {
+            for i in 0..<count { mask[i] = dropoutRandom.uniform() < dropout ? 0 : keep }
         }
+        for i in 0..<count { out[i] = y[i] * mask[i] }
         return out
     }
 }

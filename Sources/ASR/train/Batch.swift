@@ -10,16 +10,27 @@ public struct Batch: Sendable {
     public var targets: [[Int]]
     /// Utterance ids, in the same order.
     public var ids: [String]
+    /// Per-utterance random seeds (dropout), in the same order; 0 when not given.
+    public var seeds: [UInt64]
 
     /// Pads and sorts `items` (features (T_i, F) and labels) into a batch.
     public init(_ items: [(id: String, features: FeatureMatrix, labels: [Int])]) {
-        let sorted = items.sorted { $0.features.rows > $1.features.rows }
+        self.init(seeded: items.map { ($0.id, $0.features, $0.labels, 0) })
+    }
+
+    /// The same, with a random seed per utterance that travels with it.
+    public init(seeded items: [(id: String, features: FeatureMatrix, labels: [Int], seed: UInt64)]) {
+        // Ties keep their order, so the batch depends on its items only.
+        let sorted = items.enumerated().sorted {
+            $0.element.features.rows != $1.element.features.rows ? $0.element.features.rows > $1.element.features.rows : $0.offset < $1.offset
+        }.map(\.element)
         F = sorted.first?.features.cols ?? 0
         T = sorted.first?.features.rows ?? 0
         B = sorted.count
         lengths = sorted.map(\.features.rows)
         targets = sorted.map(\.labels)
         ids = sorted.map(\.id)
+        seeds = sorted.map(\.seed)
         var x = [Float](repeating: 0, count: T * B * F)
         let (T, B, F) = (self.T, self.B, self.F)
         x.withUnsafeMutableBufferPointer { out in

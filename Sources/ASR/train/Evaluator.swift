@@ -7,6 +7,8 @@ public struct EvaluationResult: Sendable {
     public var score: CorpusScore
     /// (id, reference, hypothesis) per utterance, in the set's order of evaluation.
     public var hypotheses: [(id: String, reference: String, hypothesis: String)]
+    /// Each utterance's CTC loss over its target length, in the order of `hypotheses`, when computed.
+    public var losses: [Double] = []
 
     public var wer: Double { score.wordErrorRate }
     public var cer: Double { score.characterErrorRate }
@@ -85,7 +87,11 @@ public final class Evaluator {
             if let ctc {
                 let (losses, _) = try ctc.compute(logits: logits, T: batch.T, B: batch.B, V: V, inputLengths: batch.lengths,
                                                   targets: batch.targets, gradLogits: nil)
-                for (b, l) in losses.enumerated() { lossSum += Double(l) / Double(max(batch.targets[b].count, 1)) }
+                for (b, l) in losses.enumerated() {
+                    let perSymbol = Double(l) / Double(max(batch.targets[b].count, 1))
+                    lossSum += perSymbol
+                    result.losses.append(perSymbol)
+                }
             }
             let references = Dictionary(uniqueKeysWithValues: chunk.map { ($0.id, $0.text) })
             var rows = [Float](repeating: 0, count: batch.T * V)

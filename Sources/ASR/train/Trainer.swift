@@ -11,6 +11,9 @@ import Foundation
 ///   last.safetensors            the model after the last finished epoch
 ///   log.jsonl                   one JSON line per epoch
 ///   report.md, curves.svg       written at the end
+///
+/// Under MPI (`mpirun -np N asr train`), every rank runs this same loop on its share of each
+/// global batch (see DistributedTraining.swift); rank 0 alone logs and writes the files.
 public final class Trainer {
     public let recipe: Recipe
     public let recipePath: String
@@ -18,17 +21,21 @@ public final class Trainer {
     let tokenizer: Tokenizer
     let data: TrainingSets
     let log: (String) -> Void
-    let progress: ProgressReporter
+    let progress: ProgressReporter?
+    let communicator: any Communicator
 
-    public init(recipe: Recipe, recipePath: String, log: @escaping (String) -> Void) throws {
+    /// `log` is called on rank 0 only.
+    public init(recipe: Recipe, recipePath: String, communicator: any Communicator = SingleProcess(),
+                log: @escaping (String) -> Void) throws {
         self.recipe = recipe
         self.recipePath = recipePath
         self.folder = recipe.outputFolder
-        self.log = log
+        self.communicator = communicator
+        self.log = communicator.isRoot ? log : { _ in }
         tokenizer = try recipe.tokens.makeTokenizer()
-        data = try TrainingSets(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer, log: log)
-        try data.dropUnfitItems(log: log)
-        progress = ProgressReporter()
+        data = try TrainingSets(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer, log: self.log)
+        try data.dropUnfitItems(log: self.log)
+        progress = communicator.isRoot ? ProgressReporter() : nil
     }
 
     /// Runs (or, with `resume`, continues) the training. Returns the history of epochs.
@@ -37,14 +44,16 @@ public final class Trainer {
     public func run(resume: Bool, stopAfter: Int? = nil) throws -> [EpochRecord] {
         let training = recipe.training
         let runStarted = Date()
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let root = communicator.isRoot, ranks = communicator.size
+        if root { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         BLASThreads.set(1)
 
+        // Rank 0 starts or resumes; the other ranks get its state (shareRootState, below).
         var state = TrainerState()
         let model: AcousticModel
         let optimizer: Adam
         let statePath = "\(folder)/state.json"
-        if resume, FileManager.default.fileExists(atPath: statePath) {
+        if root && resume && FileManager.default.fileExists(atPath: statePath) {
             state = try TrainerState.load(statePath)
             guard let checkpointFile = state.checkpoint, let optimizerFile = state.optimizer else {
                 throw ConfigError(path: statePath, message: "no finished epoch to resume from")
@@ -60,16 +69,22 @@ public final class Trainer {
             try optimizer.load(state: try SafetensorsFile.read("\(folder)/\(optimizerFile)"), path: "\(folder)/\(optimizerFile)")
             log("resuming after epoch \(state.epochsDone) (step \(state.step)) from \(folder)/\(checkpointFile)")
         } else {
-            if resume { log("nothing to resume in \(folder); starting from scratch") }
+            if root && resume { log("nothing to resume in \(folder); starting from scratch") }
             model = AcousticModel(config: recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
             optimizer = try training.optimizer.makeOptimizer(for: model.parameters)
         }
+        try shareRootState(model: model, optimizer: optimizer, state: &state, communicator: communicator)
         model.encoder.parallelDirections = training.threads >= 2
-        try saveRecipe()
+        if root { try saveRecipe() }
         let counts = recipe.model.parameterCount(inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
         log("model: \(recipe.model.layers) x \(recipe.model.bidirectional ? "bi" : "")\(recipe.model.cell.rawValue.uppercased()) "
             + "\(recipe.model.hiddenSize), \(counts.total) parameters; \(data.train.count) training utterances"
-            + (recipe.data.connectedDigits.map { " + \($0.trainPerEpoch) connected per epoch" } ?? ""))
+            + (recipe.data.connectedDigits.map { " + \($0.trainPerEpoch) connected per epoch" } ?? "")
+            + (ranks > 1 ? "; \(ranks) MPI ranks share each batch of \(training.batchSize)" : ""))
+        if ranks > 1 && training.threads > 1 {
+            log("note: training.threads=\(training.threads) on each of \(ranks) ranks; with one core per rank (Open MPI binds up to "
+                + "2 ranks to a core each by default) --set training.threads=1 is usually faster")
+        }
 
         let batchesPerEpoch = data.estimatedBatchesPerEpoch(batchSize: training.batchSize)
         let totalSteps = training.schedule.totalSteps ?? training.epochs * batchesPerEpoch
@@ -88,45 +103,61 @@ public final class Trainer {
         let source = try FeatureSource(config: recipe.features, cacheFeatures: true)
         let evaluator = try Evaluator(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer)
         var gradLogits: [Float] = []
+        let reducer = GradientReducer()
 
         for epoch in (state.epochsDone + 1)...max(training.epochs, state.epochsDone + 1) where epoch <= training.epochs {
             let started = Date()
+            if ranks > 1 && root { StopNotice.set(stopNotice(state)) }
             var rng = SeededRandom(seed: training.seed &* 0x9E37_79B9 &+ UInt64(epoch))
-            model.encoder.reseedDropout(rng.next())
             let items = data.epochItems(rng: &rng)
             let lengths = try items.map { try data.frames(of: $0) }
             let plan = bucketBatches(lengths: lengths, batchSize: training.batchSize, maxFrames: training.maxFramesPerBatch, rng: &rng)
+            // One seed per item for its augmentation and dropout, so that an item is treated the
+            // same whichever rank trains it.
+            let seeds = (0..<items.count).map { _ in rng.next() }
+            try communicator.checkSame(planHash(items: items, lengths: lengths, plan: plan), "training data or batches in epoch \(epoch)")
             let producer = EpochProducer(source: source, training: training)
-            producer.start(items: items, plan: plan, rng: SeededRandom(seed: rng.next()))
+            producer.start(items: items, plan: plan.map { shard($0, rank: communicator.rank, size: ranks) }, seeds: seeds)
+            reducer.resetTimer()
 
             var lossSum = 0.0, lossCount = 0, utterances = 0, waited = 0.0, normSum = 0.0
-            progress.start(epoch: epoch, of: training.epochs, batches: plan.count)
+            progress?.start(epoch: epoch, of: training.epochs, batches: plan.count)
             while true {
                 let waitStart = Date()
                 guard let next = producer.queue.take() else { break }
                 waited += Date().timeIntervalSince(waitStart)
                 let batch: Batch
                 do { batch = try next.get() } catch { producer.queue.cancel(); throw error }
-                guard batch.B > 0 else { continue }
+                // With several ranks, a rank with no share of this batch still takes part in the sum.
+                guard batch.B > 0 || ranks > 1 else { continue }
 
                 let lr = schedule.lr(step: state.step, epoch: epoch - 1)
                 optimizer.lr = lr
                 model.zeroGrad()
-                let logits = batch.features.withUnsafeBufferPointer {
-                    model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: true)
+                var loss: Float = 0
+                if batch.B > 0 {
+                    model.encoder.sequenceSeeds = batch.seeds
+                    let logits = batch.features.withUnsafeBufferPointer {
+                        model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: true)
+                    }
+                    if gradLogits.count < batch.T * batch.B * tokenizer.count {
+                        gradLogits = [Float](repeating: 0, count: batch.T * batch.B * tokenizer.count)
+                    }
+                    loss = try gradLogits.withUnsafeMutableBufferPointer {
+                        try ctc.compute(logits: logits, T: batch.T, B: batch.B, V: tokenizer.count, inputLengths: batch.lengths,
+                                        targets: batch.targets, gradLogits: $0.baseAddress!)
+                    }.loss
+                    guard loss.isFinite else {
+                        producer.queue.cancel()
+                        throw TrainingError.nonFiniteLoss(epoch: epoch, step: state.step, lastGood: state.checkpoint.map { "\(folder)/\($0)" })
+                    }
+                    gradLogits.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
                 }
-                if gradLogits.count < batch.T * batch.B * tokenizer.count {
-                    gradLogits = [Float](repeating: 0, count: batch.T * batch.B * tokenizer.count)
+                var batchSize = batch.B, batchLossSum = Double(loss) * Double(batch.B)
+                if ranks > 1 {
+                    (batchSize, batchLossSum) = reducer.reduce(model.parameters, utterances: batch.B, loss: loss, communicator: communicator)
+                    guard batchSize > 0 else { continue }
                 }
-                let (_, loss) = try gradLogits.withUnsafeMutableBufferPointer {
-                    try ctc.compute(logits: logits, T: batch.T, B: batch.B, V: tokenizer.count, inputLengths: batch.lengths,
-                                    targets: batch.targets, gradLogits: $0.baseAddress!)
-                }
-                guard loss.isFinite else {
-                    producer.queue.cancel()
-                    throw TrainingError.nonFiniteLoss(epoch: epoch, step: state.step, lastGood: state.checkpoint.map { "\(folder)/\($0)" })
-                }
-                gradLogits.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
                 let norm = training.clipNorm > 0 ? clipGradNorm(model.parameters, maxNorm: Float(training.clipNorm)) : 0
                 guard norm.isFinite else {
                     producer.queue.cancel()
@@ -134,25 +165,31 @@ public final class Trainer {
                 }
                 optimizer.step()
                 state.step += 1
-                lossSum += Double(loss) * Double(batch.B)
-                lossCount += batch.B
+                lossSum += batchLossSum
+                lossCount += batchSize
                 normSum += Double(norm)
-                utterances += batch.B
-                progress.update(batchesDone: progress.batchesDone + 1, loss: lossSum / Double(max(lossCount, 1)), utterances: utterances)
+                utterances += batchSize
+                if let progress {
+                    progress.update(batchesDone: progress.batchesDone + 1, loss: lossSum / Double(max(lossCount, 1)), utterances: utterances)
+                }
             }
             let seconds = Date().timeIntervalSince(started)
-            progress.finish()
+            progress?.finish()
+            try communicator.checkSame(weightsHash(model.parameters), "weights after epoch \(epoch)")
 
             // Validation: loss and greedy error rates.
             // Validation sets are not filtered for length: an utterance too short for its
             // transcript scores 0 rather than making the mean infinite.
             let validationLoss = CTCLoss(blank: 0, reduction: .mean, zeroInfinity: true)
-            let validation = try data.validation.map { try evaluator.evaluate(model: model, set: $0, decoding: .greedyOnly, ctc: validationLoss) }
+            let validation = try data.validation.map {
+                try evaluateShared(evaluator, model: model, set: $0, decoding: .greedyOnly, ctc: validationLoss, communicator: communicator)
+            }
             let record = EpochRecord(
                 epoch: epoch, trainLoss: lossSum / Double(max(lossCount, 1)), validationLoss: validation?.loss,
                 validationWER: validation?.wer, validationCER: validation?.cer, learningRate: optimizer.lr,
                 seconds: seconds, utterances: utterances, utterancesPerSecond: Double(utterances) / seconds,
-                dataWaitShare: waited / seconds, gradientNorm: normSum / Double(max(plan.count, 1)))
+                dataWaitShare: waited / seconds, gradientNorm: normSum / Double(max(plan.count, 1)),
+                ranks: ranks > 1 ? ranks : nil, allreduceSeconds: ranks > 1 ? reducer.seconds : nil)
             state.history.append(record)
             if let wer = validation?.wer { _ = schedule.epochEnded(metric: wer) }
             state.schedule = schedule.state()
@@ -165,13 +202,17 @@ public final class Trainer {
                 state.epochsWithoutImprovement += 1
             }
             try saveEpoch(epoch: epoch, model: model, optimizer: optimizer, state: &state, best: improved)
-            try appendLog(record)
+            if root { try appendLog(record) }
             log(describe(record, best: improved))
             if let stopAfter, epoch >= stopAfter { return state.history }
             if training.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= training.earlyStoppingPatience {
                 log("early stopping: no better validation WER for \(state.epochsWithoutImprovement) epochs (best \(pct(state.bestWER)) at epoch \(state.bestEpoch ?? 0))")
                 break
             }
+        }
+        if ranks > 1 && root {
+            StopNotice.set("asr train: rank 0 stopped while scoring the test sets because the job ended; training had finished "
+                           + "(\(folder)/best.safetensors); run it again with --resume to write the report.")
         }
         try finish(state: state, evaluator: evaluator, started: runStarted)
         return state.history
@@ -180,16 +221,17 @@ public final class Trainer {
     /// Scores the best checkpoint on the test sets (greedy and the recipe's decoding) and writes
     /// report.md and curves.svg.
     private func finish(state: TrainerState, evaluator: Evaluator, started: Date) throws {
-        let best = try Checkpoint.load(from: "\(folder)/best.safetensors").model
+        let best = try loadSharedModel("\(folder)/best.safetensors", recipe: recipe, vocabSize: tokenizer.count, communicator: communicator)
         best.encoder.parallelDirections = recipe.training.threads >= 2
         var results: [(set: String, decoding: String, result: EvaluationResult)] = []
         for set in data.tests {
             for mode in [EvaluationDecoding.greedyOnly, .recipe] where mode == .greedyOnly || evaluator.beam != nil {
-                let r = try evaluator.evaluate(model: best, set: set, decoding: mode)
+                let r = try evaluateShared(evaluator, model: best, set: set, decoding: mode, communicator: communicator)
                 results.append((set.name, evaluator.describe(mode), r))
                 log("\(set.name), \(evaluator.describe(mode)): WER \(pct(r.wer)) (\(r.score.words.errors) errors in \(r.score.words.referenceLength) words), CER \(pct(r.cer))")
             }
         }
+        guard communicator.isRoot else { return }
         var skipped = data.skipped
         skipped = skipped.filter { $0.value > 0 }
         let report = TrainingReport(
@@ -203,8 +245,15 @@ public final class Trainer {
 
     /// Writes the epoch's checkpoint and optimiser state, then the state that points to them
     /// (atomically), then best/last copies. A kill at any point leaves a consistent state.json.
+    /// Ranks other than 0 only record in `state` what rank 0 wrote.
     private func saveEpoch(epoch: Int, model: AcousticModel, optimizer: Adam, state: inout TrainerState, best: Bool) throws {
         let name = String(format: "epoch-%03d", epoch)
+        guard communicator.isRoot else {
+            state.epochsDone = epoch
+            state.checkpoint = "\(name).safetensors"
+            state.optimizer = "\(name).optimizer.safetensors"
+            return
+        }
         let checkpoint = Checkpoint(model: model, features: recipe.features, tokens: tokenizer.symbols,
                                     extra: ["asr.epoch": String(epoch), "asr.recipe": recipe.name,
                                             "asr.decoding": try decodingMetadata()])
@@ -236,6 +285,13 @@ public final class Trainer {
         return String(decoding: try encoder.encode(d), as: UTF8.self)
     }
 
+    /// What rank 0 says when mpirun stops it because another rank failed.
+    private func stopNotice(_ state: TrainerState) -> String {
+        let last = state.checkpoint.map { "Epoch \(state.epochsDone) (\(folder)/\($0)) is the last finished one; continue from it with --resume" }
+            ?? "no epoch had finished; start again"
+        return "asr train: rank 0 stopped during epoch \(state.epochsDone + 1) because the job was ended (a rank failed or was killed, or mpirun was interrupted). \(last)."
+    }
+
     private func saveRecipe() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -259,7 +315,9 @@ public final class Trainer {
         var s = "epoch \(r.epoch): train loss \(String(format: "%.4f", r.trainLoss))"
         if let l = r.validationLoss { s += ", validation loss \(String(format: "%.4f", l))" }
         if let w = r.validationWER, let c = r.validationCER { s += ", WER \(pct(w)), CER \(pct(c))" }
-        s += ", \(String(format: "%.1f", r.seconds)) s (\(Int(r.utterancesPerSecond)) utt/s, waited for data \(pct(r.dataWaitShare)))"
+        s += ", \(String(format: "%.1f", r.seconds)) s (\(Int(r.utterancesPerSecond)) utt/s, waited for data \(pct(r.dataWaitShare))"
+        if let a = r.allreduceSeconds { s += ", in allreduce \(pct(a / r.seconds))" }
+        s += ")"
         return s + (best ? " *best" : "")
     }
 }

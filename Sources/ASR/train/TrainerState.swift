@@ -14,11 +14,16 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// Share of the epoch the trainer waited for batches from the feature thread.
     public var dataWaitShare: Double
     public var gradientNorm: Double
+    /// MPI ranks that trained the epoch, and the seconds rank 0 spent in the gradient allreduce,
+    /// waiting for slower ranks included (nil for one process).
+    public var ranks: Int? = nil
+    public var allreduceSeconds: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case epoch, trainLoss = "train_loss", validationLoss = "validation_loss", validationWER = "validation_wer"
         case validationCER = "validation_cer", learningRate = "lr", seconds, utterances
         case utterancesPerSecond = "utterances_per_second", dataWaitShare = "data_wait_share", gradientNorm = "grad_norm"
+        case ranks, allreduceSeconds = "allreduce_seconds"
     }
 }
 

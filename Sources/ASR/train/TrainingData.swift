@@ -125,8 +125,11 @@ final class BatchQueue: @unchecked Sendable {
 }
 
 /// Prepares one epoch's batches on a background thread: features (cached or with augmentation)
-/// and SpecAugment, in the order `plan` gives. Everything random comes from `rng`, so an
-/// epoch is the same whenever it is run with the same seed (what makes --resume exact).
+/// and SpecAugment, in the order `plan` gives. Everything random about an item (speed, gain,
+/// SpecAugment, and the dropout seed that goes into its batch) comes from its own seed in
+/// `seeds`, so an epoch is the same whenever it is run with the same seed (what makes --resume
+/// exact), and an item is treated the same whichever batch or process it lands in (what makes
+/// N processes train as one).
 final class EpochProducer: @unchecked Sendable {
     private let source: FeatureSource
     private let training: TrainingConfig
@@ -137,14 +140,16 @@ final class EpochProducer: @unchecked Sendable {
         self.training = training
     }
 
-    func start(items: [TrainingItem], plan: [[Int]], rng: SeededRandom) {
+    /// `plan`: lists of indices into `items`, one per batch; `seeds`: one per item.
+    func start(items: [TrainingItem], plan: [[Int]], seeds: [UInt64]) {
+        precondition(seeds.count == items.count)
         let thread = Thread { [self] in
-            var rng = rng
             for indices in plan {
                 let result = Result { () throws -> Batch in
-                    var prepared: [(id: String, features: FeatureMatrix, labels: [Int])] = []
+                    var prepared: [(id: String, features: FeatureMatrix, labels: [Int], seed: UInt64)] = []
                     for i in indices {
                         let item = items[i]
+                        var rng = SeededRandom(seed: seeds[i])
                         let speed = training.speedPerturb.isEmpty ? 1 : training.speedPerturb[Int(rng.next() % UInt64(training.speedPerturb.count))]
                         var gain: Float = 1
                         if training.volumePerturb.count == 2 {
@@ -155,9 +160,9 @@ final class EpochProducer: @unchecked Sendable {
                         // that every loss the trainer sees is finite unless training diverges.
                         guard f.rows >= ctcMinimumFrames(item.labels) else { continue }
                         if training.specAugment.enabled { training.specAugment.apply(to: &f, rng: &rng) }
-                        prepared.append((item.id, f, item.labels))
+                        prepared.append((item.id, f, item.labels, rng.next()))
                     }
-                    return Batch(prepared)
+                    return Batch(seeded: prepared)
                 }
                 guard queue.put(result) else { return }
             }

@@ -14,6 +14,7 @@ public enum LibraryVersions {
             ("libsamplerate", String(cString: src_get_version())),
             ("FFTW", PowerSpectrum.fftwVersion),
             ("OpenBLAS", "\(openblas) (core \(BLASSetup.coreName))"),
+            ("MPI", Distributed.libraryVersion ?? "not built in (install libopenmpi-dev and rebuild to train with mpirun)"),
         ]
     }
 }
