@@ -47,8 +47,8 @@ struct TranscribeCommand: ParsableCommand {
     @Flag(help: "Keep the existing --output (or --output-dir files) and skip the files already in it.")
     var resume = false
 
-    @Option(help: "Worker threads (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: the number of cores; under mpirun, the cores divided by the processes).")
+    var jobs: Int?
 
     @Option(help: "Transcribe only shard I of N (0-based): the files at positions I, I+N, I+2N, ...")
     var shard: String?
@@ -73,6 +73,11 @@ struct TranscribeCommand: ParsableCommand {
     static let someFilesFailed: Int32 = 3
 
     func run() throws {
+        // Under mpirun, rank r transcribes files r, r+N, ... and rank 0 writes every line.
+        let communicator = try Distributed.start()
+        defer { communicator.finish() }
+        let ranks = communicator.size, rank = communicator.rank, isRoot = communicator.isRoot
+
         var files = try TranscriptionInputs.expand(inputs)
         if let manifest { files += try TranscriptionInputs.readManifest(manifest) }
         guard !files.isEmpty else { throw ValidationError("no audio to transcribe: name files or folders, or pass --manifest") }
@@ -82,60 +87,105 @@ struct TranscribeCommand: ParsableCommand {
         try checkOutputOptions(format: format, files: files.count)
 
         let path = try model ?? TranscribeCommand.newestModel()
-        if model == nil { printError("asr: using model \(path)\n") }
+        if model == nil && isRoot { printError("asr: using model \(path)\n") }
         let checkpoint = try Checkpoint.load(from: path)
         let decoding = try decodingOptions.apply(to: try Transcriber.storedDecoding(of: checkpoint, path: path))
         var options = TranscriberOptions()
         options.chunkSeconds = chunkSeconds
         if vad { options.vad = VADOptions() }
 
-        let sink = try ResultSink(format: format, output: output, outputDir: outputDir, resume: resume, several: files.count > 1)
+        let sink = try ResultSink(format: format, output: output, outputDir: outputDir, resume: resume,
+                                  several: files.count > 1, writesLines: isRoot)
         if let outputDir {
             let names = Dictionary(grouping: files) { sink.subtitlePath($0, in: outputDir) }
             if let clash = names.first(where: { $0.value.count > 1 }) {
                 throw ValidationError("\(clash.value[0]) and \(clash.value[1]) would both be written to \(clash.key); transcribe them separately")
             }
         }
-        let todo = files.filter { !sink.isDone($0) }
-        if todo.count < files.count { printError("resuming: \(files.count - todo.count) of \(files.count) files are done already\n") }
+        // What is left to do, as rank 0 (which holds the output) sees it.
+        var done = files.map(sink.isDone)
+        if ranks > 1 {
+            var bytes = done.map { $0 ? UInt8(1) : 0 }
+            communicator.broadcast(&bytes, root: 0)
+            done = bytes.map { $0 == 1 }
+        }
+        let todo = zip(files, done).filter { !$0.1 }.map(\.0)
+        if todo.count < files.count && isRoot { printError("resuming: \(files.count - todo.count) of \(files.count) files are done already\n") }
         guard !todo.isEmpty else { return }
 
+        let mine = ranks == 1 ? todo.count : (todo.count - rank + ranks - 1) / ranks
         let batch = try BatchTranscriber(checkpoint: checkpoint, path: path, decoding: decoding, options: options,
-                                         jobs: jobs, batchSize: batchSize, files: todo.count)
-        let progress = ProgressLine(enabled: !quiet && todo.count > 1)
+                                         jobs: jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount / ranks),
+                                         batchSize: batchSize, files: max(1, mine))
+        let progress = ProgressLine(enabled: !quiet && todo.count > 1 && isRoot)
         let started = Date()
-        var audioSeconds = 0.0, failed = 0
-        var writeError: Error?
-        batch.run(todo) { index, result in
-            do {
-                switch result {
-                case .success(let r):
-                    audioSeconds += r.duration
-                    try sink.write(file: todo[index], r)
-                case .failure(let error):
-                    failed += 1
-                    progress.finish()
-                    printError("error: \(error)\n")
-                    try sink.write(file: todo[index], error: "\(error)")
-                }
-            } catch {
-                writeError = writeError ?? error
-            }
+        // This process's counts, and all processes' (summed after each round under MPI).
+        var audioSeconds = 0.0, failed = 0.0, linesDone = 0
+        var allAudio = 0.0, allFailed = 0.0
+        func showProgress() {
             let elapsed = Date().timeIntervalSince(started)
-            progress.show(done: index + 1, total: todo.count,
-                          info: "\(index + 1)/\(todo.count) files, \(Int(Double(index + 1) / elapsed)) files/s, "
-                              + speed(audio: audioSeconds, wall: elapsed) + (failed > 0 ? ", \(failed) failed" : ""))
+            progress.show(done: linesDone, total: todo.count,
+                          info: "\(linesDone)/\(todo.count) files, \(Int(Double(linesDone) / elapsed)) files/s, "
+                              + speed(audio: allAudio, wall: elapsed) + (allFailed > 0 ? ", \(Int(allFailed)) failed" : ""))
+        }
+        // The output line of one result (nil: none), counting what it adds.
+        func line(_ file: String, _ result: Result<Transcriber.Result, Error>) throws -> String? {
+            switch result {
+            case .success(let r):
+                audioSeconds += r.duration
+                return try sink.render(file: file, r)
+            case .failure(let error):
+                failed += 1
+                progress.finish()
+                printError("error: \(error)\n")
+                return sink.renderError(file: file, message: "\(error)")
+            }
+        }
+
+        var writeError: Error?
+        if ranks == 1 {
+            batch.run(todo) { index, result in
+                do { if let l = try line(todo[index], result) { try sink.write(l) } } catch { writeError = writeError ?? error }
+                (linesDone, allAudio, allFailed) = (index + 1, audioSeconds, failed)
+                showProgress()
+            }
+        } else {
+            // Rounds of `perRank` files per rank: each rank transcribes its files of the round,
+            // the lines are gathered, and rank 0 writes them in input order.
+            let perRank = 8 * batchSize
+            for start in stride(from: 0, to: todo.count, by: perRank * ranks) {
+                let round = Array(todo[start..<min(todo.count, start + perRank * ranks)])
+                let myFiles = stride(from: rank, to: round.count, by: ranks).map { round[$0] }
+                var lines: [String?] = []
+                batch.run(myFiles) { index, result in
+                    do { lines.append(try line(myFiles[index], result)) } catch { writeError = writeError ?? error; lines.append(nil) }
+                }
+                let gathered = try communicator.allgather(try JSONEncoder().encode(lines).map { $0 })
+                    .map { try JSONDecoder().decode([String?].self, from: Data($0)) }
+                if isRoot {
+                    for p in round.indices {
+                        if let l = gathered[p % ranks][p / ranks] { try sink.write(l) }
+                    }
+                }
+                var counts = [audioSeconds, failed]
+                communicator.allreduceSum(&counts)
+                (linesDone, allAudio, allFailed) = (start + round.count, counts[0], counts[1])
+                showProgress()
+            }
         }
         if let writeError { throw writeError }
         progress.finish()
         let elapsed = Date().timeIntervalSince(started), s = batch.seconds
-        if !quiet && todo.count > 1 {
-            printError("transcribed \(todo.count - failed) of \(todo.count) files (\(String(format: "%.1f", audioSeconds)) s of audio) in "
-                       + "\(String(format: "%.2f", elapsed)) s: \(speed(audio: audioSeconds, wall: elapsed)); thread time: features "
-                       + String(format: "%.2f s, model %.2f s, decoding %.2f s", s.features, s.model, s.decoding) + "\n")
+        var threadSeconds = [s.features, s.model, s.decoding]
+        if ranks > 1 { communicator.allreduceSum(&threadSeconds) }
+        if !quiet && todo.count > 1 && isRoot {
+            printError("transcribed \(todo.count - Int(allFailed)) of \(todo.count) files (\(String(format: "%.1f", allAudio)) s of audio) in "
+                       + "\(String(format: "%.2f", elapsed)) s: \(speed(audio: allAudio, wall: elapsed))"
+                       + (ranks > 1 ? " on \(ranks) processes" : "") + "; thread time: features "
+                       + String(format: "%.2f s, model %.2f s, decoding %.2f s", threadSeconds[0], threadSeconds[1], threadSeconds[2]) + "\n")
         }
-        if failed > 0 {
-            printError("\(failed) of \(todo.count) files failed\n")
+        if allFailed > 0 {
+            if isRoot { printError("\(Int(allFailed)) of \(todo.count) files failed\n") }
             throw ExitCode(TranscribeCommand.someFilesFailed)
         }
     }

@@ -195,4 +195,41 @@ struct MPITrainingTests {
             return environ.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)" }
         }
     }
+
+    /// `mpirun -np 2 asr transcribe`: each rank transcribes every other file and rank 0 writes
+    /// all lines in input order: the same bytes as one process, bad files included; --resume
+    /// under MPI completes a cut output the same way.
+    @Test func transcriptionOnTwoRanksWritesWhatOneProcessWrites() throws {
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let recordings = try #require(Fixtures.fsdd, "FSDD recordings not found beside the checkout (../shared/data/fsdd)")
+        let log = dir.appendingPathComponent("log.txt")
+        // A small model trained for one epoch (its words need not be right: the plumbing is tested).
+        let recipePath = try recipe(in: dir, recordings: recordings, epochs: 1, batchSize: 10)
+        try run(["train", recipePath, "--set", "output=\(dir.path)/run"], ranks: nil, log: log)
+        let model = "\(dir.path)/run/best.safetensors"
+        let bad = dir.appendingPathComponent("bad.wav").path
+        try "not audio".write(toFile: bad, atomically: true, encoding: .utf8)
+        let files = (0..<9).map { "\(recordings)/\($0)_theo_\($0 % 5).wav" } + [bad]
+        let manifest = dir.appendingPathComponent("list.txt").path
+        try files.joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+
+        func transcribe(_ out: String, ranks: Int?, extra: [String] = []) throws -> Int32 {
+            let process = try start(["transcribe", "--model", model, "--manifest", manifest, "--output", out, "--batch-size", "2"] + extra,
+                                    ranks: ranks, log: log)
+            return try wait(process, timeout: 120, log: log)
+        }
+        let one = dir.appendingPathComponent("one.jsonl").path, two = dir.appendingPathComponent("two.jsonl").path
+        #expect(try transcribe(one, ranks: nil) == 3, "\(contents(log))")
+        #expect(try transcribe(two, ranks: 2) != 0, "\(contents(log))")
+        let expected = try String(contentsOfFile: one, encoding: .utf8)
+        #expect(try String(contentsOfFile: two, encoding: .utf8) == expected)
+        #expect(expected.split(separator: "\n").count == 10 && expected.contains("bad.wav"))
+
+        // Cut after four lines, half of a fifth written: two ranks resume it to the same file.
+        let kept = expected.split(separator: "\n").prefix(4).joined(separator: "\n") + "\n{\"conf"
+        try kept.write(toFile: two, atomically: true, encoding: .utf8)
+        #expect(try transcribe(two, ranks: 2, extra: ["--resume"]) != 0, "\(contents(log))")
+        #expect(try String(contentsOfFile: two, encoding: .utf8) == expected, "\(contents(log))")
+    }
 }
