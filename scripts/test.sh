@@ -2,7 +2,7 @@
 # Fresh machine -> all tests: installs the Debian packages, builds, runs the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh git ca-certificates
+bash scripts/install-deps.sh git ca-certificates espeak-ng flite
 # The training-loop tests use ten FSDD recordings: find them (or clone the dataset).
 if fsdd=$(bash scripts/fsdd.sh); then export FSDD_DIR="$fsdd"; else echo "warning: FSDD not found; the training-loop tests will fail" >&2; fi
 swift build --build-tests

@@ -116,3 +116,46 @@ struct TestConditionTests {
         #expect(fnv1a("a") == 0xaf63_dc4c_8601_ec8c)   // the published FNV-1a value: stable across runs
     }
 }
+
+/// `training.augment`: checked settings, and seeded changes to the audio.
+struct AugmentTests {
+    @Test func badSettingsNameTheirRecipeKey() throws {
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let recipe = dir.appendingPathComponent("r.json").path
+        func load(_ augment: String) -> String {
+            let json = #"{"data": {"train": {"path": "train.tsv"}}, "training": {"augment": \#(augment)}}"#
+            try? json.write(toFile: recipe, atomically: true, encoding: .utf8)
+            do { _ = try Recipe.load(recipe); return "" } catch { return "\(error)" }
+        }
+        #expect(load(#"{"noise": {"probability": 0.5, "snr_db": [5, 90]}}"#).contains("training.augment.noise.snr_db"))
+        #expect(load(#"{"noise": {"probability": 0.5, "folder": "noises"}}"#).contains("training.augment.noise.folder: no such folder"))
+        #expect(load(#"{"noise": {"probability": 0.5, "colors": ["purple"]}}"#).contains("training.augment.noise.colors"))
+        #expect(load(#"{"reverb": {"probability": 2}}"#).contains("training.augment.reverb.probability"))
+        #expect(load(#"{"silence": {"probability": 0.5, "seconds": [1, 0.5]}}"#).contains("training.augment.silence.seconds"))
+        #expect(load(#"{"telephon": 0.5}"#).contains("telephon"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("noises"), withIntermediateDirectories: true)
+        #expect(load(#"{"noise": {"probability": 0.5, "folder": "noises"}}"#).contains("holds no audio files"))
+        try AudioWriter.write(sine(50, rate: 8000, seconds: 2), to: dir.appendingPathComponent("noises/hum.wav").path, sampleRate: 8000)
+        #expect(load(#"{"noise": {"probability": 0.5, "folder": "noises"}, "telephone": 0.2}"#) == "")
+    }
+
+    @Test func augmentationIsSeededAndDoesWhatItSays() throws {
+        var config = AugmentConfig()
+        config.silence.probability = 1
+        config.noise.probability = 1
+        config.reverb.probability = 1
+        config.telephone = 1
+        let augmenter = try Augmenter(config: config, sampleRate: 8000, base: "")
+        let x = sine(440, rate: 8000, seconds: 0.5)
+        var a = SeededRandom(seed: 9), b = SeededRandom(seed: 9), c = SeededRandom(seed: 10)
+        let y = try augmenter.apply(x, rng: &a)
+        #expect(try augmenter.apply(x, rng: &b) == y)
+        #expect(try augmenter.apply(x, rng: &c) != y)
+        #expect(y.count >= x.count + 2 * 400 - 16 && y.count <= x.count + 2 * 12000 + 16)   // 0.05-1.5 s each side
+        // Nothing on: the audio is untouched.
+        var none = SeededRandom(seed: 1)
+        #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, base: "").apply(x, rng: &none) == x)
+    }
+}

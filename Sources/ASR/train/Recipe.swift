@@ -39,6 +39,7 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     /// Checks every section; errors name the key path.
     public func validate() throws {
+        try data.synthetic?.validate()
         try features.validate()
         try model.validate()
         try training.validate()
@@ -75,6 +76,7 @@ public struct Recipe: Codable, Equatable, Sendable {
         }
         do {
             try recipe.validate()
+            try recipe.training.augment.validate(base: (path as NSString).deletingLastPathComponent)
         } catch let error as ConfigError {
             throw ConfigError(path: path, message: error.description)
         } catch {
@@ -101,10 +103,12 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var test: DataSetConfig?
     /// Connected digit strings made from the training/test recordings (FSDD-style data). Optional.
     public var connectedDigits: ConnectedDigitsConfig?
+    /// Digit strings spoken by text-to-speech voices, added to the training set. Optional.
+    public var synthetic: SyntheticSpeechConfig?
 
     public init(train: DataSetConfig) { self.train = train }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case train, validation, test, connectedDigits = "connected_digits" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case train, validation, test, connectedDigits = "connected_digits", synthetic }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -113,6 +117,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
         validation = try c.decodeIfPresent(DataSetConfig.self, forKey: .validation)
         test = try c.decodeIfPresent(DataSetConfig.self, forKey: .test)
         connectedDigits = try c.decodeIfPresent(ConnectedDigitsConfig.self, forKey: .connectedDigits)
+        synthetic = try c.decodeIfPresent(SyntheticSpeechConfig.self, forKey: .synthetic)
     }
 }
 

@@ -101,6 +101,11 @@ public final class Trainer {
         // (dropped when loading and in the feature thread), so an infinite loss means divergence.
         let ctc = CTCLoss(blank: 0, reduction: .mean, zeroInfinity: false)
         let source = try FeatureSource(config: recipe.features, cacheFeatures: true)
+        // Batches are planned on the lengths of the plain audio; silence added by
+        // `training.augment` may take a batch a little past `max_frames_per_batch`.
+        let augmenter = training.augment.enabled
+            ? try Augmenter(config: training.augment, sampleRate: recipe.features.sampleRate,
+                            base: (recipePath as NSString).deletingLastPathComponent) : nil
         let evaluator = try Evaluator(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer)
         var gradLogits: [Float] = []
         let reducer = GradientReducer()
@@ -116,7 +121,7 @@ public final class Trainer {
             // same whichever rank trains it.
             let seeds = (0..<items.count).map { _ in rng.next() }
             try communicator.checkSame(planHash(items: items, lengths: lengths, plan: plan), "training data or batches in epoch \(epoch)")
-            let producer = EpochProducer(source: source, training: training)
+            let producer = EpochProducer(source: source, training: training, augmenter: augmenter)
             producer.start(items: items, plan: plan.map { shard($0, rank: communicator.rank, size: ranks) }, seeds: seeds)
             reducer.resetTimer()
 

@@ -24,6 +24,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var speedPerturb: [Double] = []
     /// Volume perturbation: a gain drawn uniformly in [low, high] per utterance. Default [] (none).
     public var volumePerturb: [Double] = []
+    /// Noise, reverberation, telephone band and silence added to the audio. Default: none.
+    public var augment = AugmentConfig()
     /// Stop when the validation WER has not improved for this many epochs; 0 turns it off. Default 10.
     public var earlyStoppingPatience: Int = 10
     /// Largest share of a data set that may be unusable (missing files, bad transcripts)
@@ -36,6 +38,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case epochs, batchSize = "batch_size", maxFramesPerBatch = "max_frames_per_batch", optimizer, schedule
         case clipNorm = "clip_norm", seed, threads, specAugment = "spec_augment", speedPerturb = "speed_perturb"
         case volumePerturb = "volume_perturb", earlyStoppingPatience = "early_stopping_patience", maxBadShare = "max_bad_share"
+        case augment
     }
 
     public init(from decoder: Decoder) throws {
@@ -53,6 +56,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         specAugment = try c.value(.specAugment, or: d.specAugment)
         speedPerturb = try c.value(.speedPerturb, or: d.speedPerturb)
         volumePerturb = try c.value(.volumePerturb, or: d.volumePerturb)
+        augment = try c.value(.augment, or: d.augment)
         earlyStoppingPatience = try c.value(.earlyStoppingPatience, or: d.earlyStoppingPatience)
         maxBadShare = try c.value(.maxBadShare, or: d.maxBadShare)
     }
@@ -73,6 +77,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if earlyStoppingPatience < 0 { throw fail("early_stopping_patience", "expected 0 (off) or more, got \(earlyStoppingPatience)") }
         if !(0...1).contains(maxBadShare) { throw fail("max_bad_share", "expected 0 to 1, got \(maxBadShare)") }
         try specAugment.validate()
+        try augment.validate(base: nil)
         do { try optimizer.validate(); try schedule.validate() } catch let e as ConfigError {
             throw ConfigError(path: "training." + e.path, message: e.message)
         }

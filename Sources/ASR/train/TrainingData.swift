@@ -59,18 +59,18 @@ final class FeatureSource {
         return try pipeline.features(ofSamples: x, sampleRate: config.sampleRate, name: item.parts.joined(separator: "+"))
     }
 
-    /// Features of `item`, played at `speed` and scaled by `gain`.
-    func features(of item: TrainingItem, speed: Double = 1, gain: Float = 1) throws -> FeatureMatrix {
-        let plain = speed == 1 && gain == 1
+    /// Features of `item`, played at `speed`, changed by `augment` (when given) and scaled by
+    /// `gain`.
+    func features(of item: TrainingItem, speed: Double = 1, gain: Float = 1,
+                  augment: (([Float]) throws -> [Float])? = nil) throws -> FeatureMatrix {
+        let plain = speed == 1 && gain == 1 && augment == nil
         if plain, let cached = features[item.id] { return cached }
         var x = try audio(of: item)
+        // Kaldi's speed perturbation: the samples are taken to be at rate × speed and
+        // resampled back to the rate, so the audio is faster (or slower) and higher (lower).
+        if speed != 1 { x = try Perturbation.speed(x, factor: speed, sampleRate: config.sampleRate) }
+        if let augment { x = try augment(x) }
         if gain != 1 { for i in x.indices { x[i] *= gain } }
-        if speed != 1 {
-            // Kaldi's speed perturbation: the samples are taken to be at rate × speed and
-            // resampled back to the rate, so the audio is faster (or slower) and higher (lower).
-            let rate = config.sampleRate
-            x = try Resampler(from: Int((Double(rate) * speed).rounded()), to: rate).process(x, endOfInput: true)
-        }
         let f = try pipeline.features(ofSamples: x, sampleRate: config.sampleRate, name: item.parts.joined(separator: "+"))
         if plain && cacheFeatures && item.parts.count == 1 { features[item.id] = f }
         return f
@@ -133,11 +133,14 @@ final class BatchQueue: @unchecked Sendable {
 final class EpochProducer: @unchecked Sendable {
     private let source: FeatureSource
     private let training: TrainingConfig
+    private let augmenter: Augmenter?
     let queue = BatchQueue(capacity: 4)
 
-    init(source: FeatureSource, training: TrainingConfig) {
+    /// `augmenter`: used by this producer's thread only (it caches noise recordings).
+    init(source: FeatureSource, training: TrainingConfig, augmenter: Augmenter? = nil) {
         self.source = source
         self.training = training
+        self.augmenter = augmenter
     }
 
     /// `plan`: lists of indices into `items`, one per batch; `seeds`: one per item.
@@ -155,7 +158,8 @@ final class EpochProducer: @unchecked Sendable {
                         if training.volumePerturb.count == 2 {
                             gain = Float(training.volumePerturb[0] + Double(rng.uniform()) * (training.volumePerturb[1] - training.volumePerturb[0]))
                         }
-                        var f = try source.features(of: item, speed: speed, gain: gain)
+                        var f = try source.features(of: item, speed: speed, gain: gain,
+                                                    augment: augmenter.map { a in { try a.apply($0, rng: &rng) } })
                         // Sped up, an utterance may no longer hold its transcript: leave it out, so
                         // that every loss the trainer sees is finite unless training diverges.
                         guard f.rows >= ctcMinimumFrames(item.labels) else { continue }

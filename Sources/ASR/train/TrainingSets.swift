@@ -50,6 +50,10 @@ final class TrainingSets {
         }
 
         trainUtterances = try load(recipe.data.train, key: "data.train")
+            + (try recipe.data.synthetic.map { synthetic in
+                let manifest = try SpeechSynthesis.ensure(synthetic, base: base, sampleRate: recipe.features.sampleRate, log: log)
+                return try load(DataSetConfig(path: manifest), key: "data.synthetic")
+            } ?? [])
         train = trainUtterances.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }
         let validationUtterances = try recipe.data.validation.map { try load($0, key: "data.validation") }
         validation = validationUtterances.map { EvaluationSet(name: "validation", items: $0.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }) }

@@ -1,0 +1,177 @@
+import Foundation
+
+/// `training.augment` in a recipe: how each training utterance's audio is changed, on the fly
+/// and seeded (each utterance draws from its own seed, so --resume and MPI stay exact). Every
+/// part is off unless its probability is above 0. Applied in this order: leading and trailing
+/// silence, reverberation, noise, telephone band (speed and volume perturbation and
+/// SpecAugment are the `training` keys of those names).
+public struct AugmentConfig: Codable, Equatable, Sendable {
+    /// Noise added at a random SNR (relative to the speech).
+    public struct Noise: Codable, Equatable, Sendable {
+        /// Share of utterances that get noise. Default 0 (off).
+        public var probability: Double = 0
+        /// [low, high] SNR in dB, drawn uniformly. Default [5, 30].
+        public var snrDB: [Double] = [5, 30]
+        /// Generated noise colours to draw from. Default white, pink and brown.
+        public var colors: [Perturbation.NoiseColor] = Perturbation.NoiseColor.allCases
+        /// A folder of noise recordings (any format libsndfile reads): half the noisy
+        /// utterances then get a random stretch of one of them. Default none.
+        public var folder: String? = nil
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case probability, snrDB = "snr_db", colors, folder }
+        public init() {}
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self), d = Noise()
+            probability = try c.value(.probability, or: d.probability)
+            snrDB = try c.value(.snrDB, or: d.snrDB)
+            colors = try c.value(.colors, or: d.colors)
+            folder = try c.decodeIfPresent(String.self, forKey: .folder)
+        }
+    }
+
+    /// Reverberation with a synthetic room impulse response.
+    public struct Reverb: Codable, Equatable, Sendable {
+        /// Default 0 (off).
+        public var probability: Double = 0
+        /// [low, high] reverberation time RT60 in seconds. Default [0.15, 0.7].
+        public var rt60: [Double] = [0.15, 0.7]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case probability, rt60 }
+        public init() {}
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self), d = Reverb()
+            probability = try c.value(.probability, or: d.probability)
+            rt60 = try c.value(.rt60, or: d.rt60)
+        }
+    }
+
+    /// Silence, or low-level noise, before and after the utterance (an untrimmed recording).
+    public struct Silence: Codable, Equatable, Sendable {
+        /// Default 0 (off).
+        public var probability: Double = 0
+        /// [low, high] seconds on each side, drawn separately. Default [0.05, 1.5].
+        public var seconds: [Double] = [0.05, 1.5]
+        /// [low, high] level in dBFS of the noise that fills it. Default [-75, -45].
+        public var levelDB: [Double] = [-75, -45]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case probability, seconds, levelDB = "level_db" }
+        public init() {}
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self), d = Silence()
+            probability = try c.value(.probability, or: d.probability)
+            seconds = try c.value(.seconds, or: d.seconds)
+            levelDB = try c.value(.levelDB, or: d.levelDB)
+        }
+    }
+
+    public var noise = Noise()
+    public var reverb = Reverb()
+    /// Share of utterances passed through a telephone line (`Perturbation.telephone`). Default 0.
+    public var telephone: Double = 0
+    public var silence = Silence()
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case noise, reverb, telephone, silence }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = AugmentConfig()
+        noise = try c.value(.noise, or: d.noise)
+        reverb = try c.value(.reverb, or: d.reverb)
+        telephone = try c.value(.telephone, or: d.telephone)
+        silence = try c.value(.silence, or: d.silence)
+    }
+
+    /// Whether any part is on.
+    public var enabled: Bool { noise.probability > 0 || reverb.probability > 0 || telephone > 0 || silence.probability > 0 }
+
+    /// Checks every value; errors name the key under `training.augment`. `base` (the recipe's
+    /// folder) is where a relative noise folder starts; nil skips checking the folder.
+    public func validate(base: String?) throws {
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(path: "training.augment.\(key)", message: message) }
+        func probability(_ p: Double, _ key: String) throws {
+            if !(0...1).contains(p) { throw fail(key, "expected a probability from 0 to 1, got \(p)") }
+        }
+        func range(_ r: [Double], _ key: String, _ limits: ClosedRange<Double>, _ unit: String) throws {
+            guard r.count == 2, limits.contains(r[0]), limits.contains(r[1]), r[0] <= r[1] else {
+                throw fail(key, "expected [low, high] with \(limits.lowerBound) <= low <= high <= \(limits.upperBound) \(unit), got \(r)")
+            }
+        }
+        try probability(noise.probability, "noise.probability")
+        try range(noise.snrDB, "noise.snr_db", -5...60, "dB")
+        if noise.colors.isEmpty { throw fail("noise.colors", "expected at least one of white, pink, brown") }
+        if let folder = noise.folder, let base {
+            let path = resolve(folder, base: base)
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw fail("noise.folder", "no such folder '\(path)'")
+            }
+            if (try? TranscriptionInputs.expand([path])) == nil {
+                throw fail("noise.folder", "'\(path)' holds no audio files (\(TranscriptionInputs.audioExtensions.sorted().joined(separator: ", ")))")
+            }
+        }
+        try probability(reverb.probability, "reverb.probability")
+        try range(reverb.rt60, "reverb.rt60", 0.05...3, "seconds")
+        try probability(telephone, "telephone")
+        try probability(silence.probability, "silence.probability")
+        try range(silence.seconds, "silence.seconds", 0...10, "seconds")
+        try range(silence.levelDB, "silence.level_db", -120...(-20), "dBFS")
+    }
+
+    func resolve(_ path: String, base: String) -> String { path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)" }
+}
+
+/// Applies an `AugmentConfig` to utterances; holds the noise recordings, read once.
+final class Augmenter {
+    let config: AugmentConfig
+    let sampleRate: Int
+    private let noiseFiles: [String]
+    private var noiseCache: [String: [Float]] = [:]
+
+    init(config: AugmentConfig, sampleRate: Int, base: String) throws {
+        self.config = config
+        self.sampleRate = sampleRate
+        noiseFiles = try config.noise.folder.map { try TranscriptionInputs.expand([config.resolve($0, base: base)]) } ?? []
+    }
+
+    /// `x` changed as the configuration says, with every draw from `rng`.
+    func apply(_ x: [Float], rng: inout SeededRandom) throws -> [Float] {
+        func draw(_ r: [Double]) -> Double { r[0] + Double(rng.uniform()) * (r[1] - r[0]) }
+        func chance(_ p: Double) -> Bool { p > 0 && Double(rng.uniform()) < p }
+        var y = x
+        if chance(config.silence.probability) {
+            y = Perturbation.pad(y, leading: draw(config.silence.seconds), trailing: draw(config.silence.seconds),
+                                 levelDB: draw(config.silence.levelDB), sampleRate: sampleRate, rng: &rng)
+        }
+        if chance(config.reverb.probability) {
+            let h = Perturbation.roomImpulseResponse(rt60: draw(config.reverb.rt60), sampleRate: sampleRate, rng: &rng)
+            y = Perturbation.reverberate(y, impulseResponse: h)
+        }
+        if chance(config.noise.probability) {
+            let snr = draw(config.noise.snrDB)
+            let noise: [Float]
+            if !noiseFiles.isEmpty && rng.uniform() < 0.5 {
+                noise = try stretch(of: noiseFiles[Int(rng.next() % UInt64(noiseFiles.count))], count: y.count, rng: &rng)
+            } else {
+                let color = config.noise.colors[Int(rng.next() % UInt64(config.noise.colors.count))]
+                noise = Perturbation.noise(count: y.count, color: color, rng: &rng)
+            }
+            y = Perturbation.addNoise(y, snrDB: snr, noise: noise, sampleRate: sampleRate)
+        }
+        if chance(config.telephone) { y = try Perturbation.telephone(y, sampleRate: sampleRate) }
+        return y
+    }
+
+    /// `count` samples of a noise recording from a random start (wrapping around).
+    private func stretch(of path: String, count: Int, rng: inout SeededRandom) throws -> [Float] {
+        if noiseCache[path] == nil { noiseCache[path] = try AudioReader.read(path, sampleRate: sampleRate).samples }
+        let noise = noiseCache[path]!
+        guard !noise.isEmpty else { return [] }
+        let start = Int(rng.next() % UInt64(noise.count))
+        return (0..<count).map { noise[(start + $0) % noise.count] }
+    }
+}
