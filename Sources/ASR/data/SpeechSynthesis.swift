@@ -82,7 +82,8 @@ public enum SpeechSynthesis {
     public static func ensure(_ config: SyntheticSpeechConfig, base: String, sampleRate: Int, jobs: Int = 2,
                               searchPath: String? = nil, log: (String) -> Void) throws -> String {
         try config.validate()
-        let folder = config.folder.hasPrefix("/") || base.isEmpty ? config.folder : "\(base)/\(config.folder)"
+        let relative = config.folder.hasPrefix("/") || base.isEmpty ? config.folder : "\(base)/\(config.folder)"
+        let folder = URL(fileURLWithPath: relative).standardizedFileURL.path   // absolute: the manifest is read from anywhere
         let manifest = "\(folder)/manifest.jsonl", stampPath = "\(folder)/settings.json"
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

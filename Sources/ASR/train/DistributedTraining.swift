@@ -128,11 +128,13 @@ func planHash(items: [TrainingItem], lengths: [Int], plan: [[Int]]) -> UInt64 {
 /// in the set's order, so all ranks get the same result (the one a single process gets, up
 /// to float rounding of the batched forward pass).
 func evaluateShared(_ evaluator: Evaluator, model: AcousticModel, set: EvaluationSet, decoding: EvaluationDecoding,
-                    ctc: CTCLoss? = nil, communicator: any Communicator) throws -> EvaluationResult {
-    guard communicator.size > 1 else { return try evaluator.evaluate(model: model, set: set, decoding: decoding, ctc: ctc) }
+                    ctc: CTCLoss? = nil, condition: TestCondition = .clean, communicator: any Communicator) throws -> EvaluationResult {
+    guard communicator.size > 1 else {
+        return try evaluator.evaluate(model: model, set: set, decoding: decoding, ctc: ctc, condition: condition)
+    }
     let mine = shard(Array(set.items.indices), rank: communicator.rank, size: communicator.size)
     let part = try evaluator.evaluate(model: model, set: EvaluationSet(name: set.name, items: mine.map { set.items[$0] }),
-                                      decoding: decoding, ctc: ctc)
+                                      decoding: decoding, ctc: ctc, condition: condition)
     // Map the part's ids back to indices of the set (ids may repeat across a set: use order).
     var indexOfID: [String: [Int]] = [:]
     for i in mine.reversed() { indexOfID[set.items[i].id, default: []].append(i) }

@@ -40,6 +40,11 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// Checks every section; errors name the key path.
     public func validate() throws {
         try data.synthetic?.validate()
+        for (i, condition) in data.robustness.enumerated() {
+            do { _ = try TestCondition(condition) } catch let error as ConfigError {
+                throw ConfigError(path: "data.robustness[\(i)]", message: error.message)
+            }
+        }
         try features.validate()
         try model.validate()
         try training.validate()
@@ -105,10 +110,13 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var connectedDigits: ConnectedDigitsConfig?
     /// Digit strings spoken by text-to-speech voices, added to the training set. Optional.
     public var synthetic: SyntheticSpeechConfig?
+    /// Conditions under which the test set is also scored at the end (`TestCondition`:
+    /// "noise:20", "telephone", "untrimmed", "speed:1.1", ...). Default [] (none).
+    public var robustness: [String] = []
 
     public init(train: DataSetConfig) { self.train = train }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case train, validation, test, connectedDigits = "connected_digits", synthetic }
+    enum CodingKeys: String, CodingKey, CaseIterable { case train, validation, test, connectedDigits = "connected_digits", synthetic, robustness }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -118,6 +126,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
         test = try c.decodeIfPresent(DataSetConfig.self, forKey: .test)
         connectedDigits = try c.decodeIfPresent(ConnectedDigitsConfig.self, forKey: .connectedDigits)
         synthetic = try c.decodeIfPresent(SyntheticSpeechConfig.self, forKey: .synthetic)
+        robustness = try c.decodeIfPresent([String].self, forKey: .robustness) ?? []
     }
 }
 

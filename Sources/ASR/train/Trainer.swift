@@ -236,6 +236,15 @@ public final class Trainer {
                 log("\(set.name), \(evaluator.describe(mode)): WER \(pct(r.wer)) (\(r.score.words.errors) errors in \(r.score.words.referenceLength) words), CER \(pct(r.cer))")
             }
         }
+        // Robustness (data.robustness): the first test set perturbed, with the recipe's decoding.
+        if let test = data.tests.first {
+            let mode: EvaluationDecoding = evaluator.beam != nil ? .recipe : .greedyOnly
+            for condition in try recipe.data.robustness.map(TestCondition.init) {
+                let r = try evaluateShared(evaluator, model: best, set: test, decoding: mode, condition: condition, communicator: communicator)
+                results.append(("\(test.name), \(condition)", evaluator.describe(mode), r))
+                log("\(test.name), \(condition), \(evaluator.describe(mode)): WER \(pct(r.wer)), CER \(pct(r.cer))")
+            }
+        }
         guard communicator.isRoot else { return }
         var skipped = data.skipped
         skipped = skipped.filter { $0.value > 0 }
