@@ -14,7 +14,7 @@ struct SpeechSynthesisTests {
         for engine in config.engines { try #require(SpeechSynthesis.locate(engine) != nil, "\(engine) is not installed") }
         var logged: [String] = []
         let manifest = try SpeechSynthesis.ensure(config, base: dir.path, sampleRate: 8000) { logged.append($0) }
-        #expect(manifest == dir.path + "/synth/manifest.jsonl" && logged.count == 1)
+        #expect(manifest == dir.standardizedFileURL.path + "/synth/manifest.jsonl" && logged.count == 1)
         let (utterances, problems) = try loadDataSet(DataSetConfig(path: manifest), key: "data.synthetic", relativeTo: "",
                                                      tokenizer: .characters)
         #expect(problems.isEmpty && utterances.count == 6)
