@@ -172,19 +172,6 @@ public final class Transcriber {
         }
     }
 
-    /// Transcribes features computed with the model's feature configuration.
-    public func transcribe(features: FeatureMatrix, duration: Double) throws -> Result {
-        let started = now()
-        let T = features.rows
-        let logits = features.data.withUnsafeBufferPointer {
-            model.forward($0.baseAddress!, T: T, B: 1, lengths: [T], training: false)
-        }
-        logSoftmaxRows(logits, rows: T, cols: V)
-        let rows = Array(UnsafeBufferPointer(start: logits, count: T * V))
-        seconds.model += now() - started
-        return try decodeWhole(rows, duration: duration)
-    }
-
     /// Decodes a file's log-probabilities (frames, V).
     private func decodeWhole(_ rows: [Float], duration: Double) throws -> Result {
         var transcript = TranscriptAssembler()
