@@ -66,10 +66,10 @@ public enum TestCondition: Equatable, Sendable, CustomStringConvertible {
 
 private func formatted(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
-/// FNV-1a of the UTF-8 bytes: a seed that is the same on every run and machine (Swift's
-/// `hashValue` is randomised per process).
+/// FNV-1a of the UTF-8 bytes (no terminator): a seed that is the same on every run and
+/// machine (Swift's `hashValue` is randomised per process).
 func fnv1a(_ s: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in s.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return h
+    var h = FNVHash()
+    for byte in s.utf8 { h.add(byte) }
+    return h.value
 }

@@ -55,8 +55,7 @@ final class FeatureSource {
     /// Features of `item` under a test condition (not cached unless clean).
     func features(of item: TrainingItem, condition: TestCondition) throws -> FeatureMatrix {
         guard condition != .clean else { return try features(of: item) }
-        let x = try condition.apply(try audio(of: item), sampleRate: config.sampleRate, id: item.id)
-        return try pipeline.features(ofSamples: x, sampleRate: config.sampleRate, name: item.parts.joined(separator: "+"))
+        return try features(of: item, augment: { try condition.apply($0, sampleRate: self.config.sampleRate, id: item.id) })
     }
 
     /// Features of `item`, played at `speed`, changed by `augment` (when given) and scaled by
