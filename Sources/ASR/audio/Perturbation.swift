@@ -67,11 +67,14 @@ public enum Perturbation {
     }
 
     /// `x` played `factor` times as fast (and higher in pitch), as Kaldi's speed perturbation
-    /// does: resampled by 1/factor with libsamplerate, kept at `sampleRate`.
-    public static func speed(_ x: [Float], factor: Double, sampleRate: Int) throws -> [Float] {
+    /// does: resampled by 1/factor with libsamplerate, kept at `sampleRate`. Training passes
+    /// `.mediumSinc` (90% of the band kept, about 3 times faster than the best converter: 1.3
+    /// against 4.2 ms for a 0.4 s word at 8 kHz), as the data thread must keep up with the trainer.
+    public static func speed(_ x: [Float], factor: Double, sampleRate: Int,
+                             quality: Resampler.Quality = .bestSinc) throws -> [Float] {
         guard factor != 1 else { return x }
         let virtualRate = Int((Double(sampleRate) * factor).rounded())
-        return try Resampler(from: virtualRate, to: sampleRate).process(x, endOfInput: true)
+        return try Resampler(from: virtualRate, to: sampleRate, quality: quality).process(x, endOfInput: true)
     }
 
     /// A telephone line: band-pass 300-3400 Hz (two 2nd-order high-passes and two low-passes),

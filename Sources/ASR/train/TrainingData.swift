@@ -67,7 +67,7 @@ final class FeatureSource {
         var x = try audio(of: item)
         // Kaldi's speed perturbation: the samples are taken to be at rate × speed and
         // resampled back to the rate, so the audio is faster (or slower) and higher (lower).
-        if speed != 1 { x = try Perturbation.speed(x, factor: speed, sampleRate: config.sampleRate) }
+        if speed != 1 { x = try Perturbation.speed(x, factor: speed, sampleRate: config.sampleRate, quality: .mediumSinc) }
         if let augment { x = try augment(x) }
         if gain != 1 { for i in x.indices { x[i] *= gain } }
         let f = try pipeline.features(ofSamples: x, sampleRate: config.sampleRate, name: item.parts.joined(separator: "+"))
