@@ -3,8 +3,10 @@ import Testing
 @testable import ASR
 
 /// Every kind of bad input gives one clear error that names the file and the problem.
-struct BadInputTests {
+/// A class, so that `deinit` removes each test's scratch folder.
+final class BadInputTests {
     let dir = Fixtures.scratch()
+    deinit { try? FileManager.default.removeItem(at: dir) }
 
     func file(_ name: String, _ bytes: [UInt8]) -> String {
         let path = dir.appendingPathComponent(name).path

@@ -6,8 +6,10 @@ import Testing
 /// the `asr transcribe` command over a batch with bad files. The model here is untrained (its
 /// words are noise); what is checked is the plumbing. Recognition quality is checked by
 /// `TrainingLoopTests` with a trained model.
-struct TranscribeTests {
+/// A class, so that `deinit` removes each test's scratch folder.
+final class TranscribeTests {
     let dir = Fixtures.scratch("transcribe-\(UUID().uuidString)")
+    deinit { try? FileManager.default.removeItem(at: dir) }
 
     func wav(_ name: String, seconds: Double, frequency: Double = 440) throws -> String {
         let path = dir.appendingPathComponent(name).path
