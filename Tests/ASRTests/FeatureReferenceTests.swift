@@ -11,6 +11,8 @@ struct FeatureReferenceTests {
         let wav: String
         let config: FeatureConfig
         let reference: String
+        /// The mel banks' VTLN warp factor (the VTLP cases); absent means 1.
+        let vtln_warp: Double?
     }
 
     static let cases: [Case] = {
@@ -24,13 +26,25 @@ struct FeatureReferenceTests {
             #expect(names.contains(signal), "no reference case uses \(signal)")
         }
         #expect(Self.cases.count >= 20)
+        #expect(Self.cases.filter { $0.vtln_warp != nil }.count >= 4, "the VTLN cases are missing")
     }
 
     @Test(arguments: cases.map(\.name))
     func matchesTorchaudio(_ name: String) throws {
         let c = Self.cases.first { $0.name == name }!
         let pipeline = try FeaturePipeline(config: c.config)
-        let ours = try pipeline.features(ofFile: Fixtures.path("features/" + c.wav))
+        let ours: FeatureMatrix
+        if let warp = c.vtln_warp {
+            let audio = try AudioReader.read(Fixtures.path("features/" + c.wav))
+            ours = try pipeline.features(ofSamples: audio.samples, sampleRate: audio.sampleRate, vtlnWarp: warp)
+            // The warp is for that call only: the next one gets the plain banks again.
+            let plain = try pipeline.features(ofSamples: audio.samples, sampleRate: audio.sampleRate)
+            #expect(plain.data != ours.data, "\(name): the warp changed nothing")
+            let again = try pipeline.features(ofFile: Fixtures.path("features/" + c.wav))
+            #expect(again.data == plain.data, "\(name): the warp outlived its call")
+        } else {
+            ours = try pipeline.features(ofFile: Fixtures.path("features/" + c.wav))
+        }
         let (reference, shape) = try NPY.read(Fixtures.path("features/" + c.reference))
         #expect([ours.rows, ours.cols] == shape, "shape")
         guard [ours.rows, ours.cols] == shape else { return }

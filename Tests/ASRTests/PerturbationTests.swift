@@ -135,6 +135,8 @@ struct AugmentTests {
         #expect(load(#"{"reverb": {"probability": 2}}"#).contains("training.augment.reverb.probability"))
         #expect(load(#"{"silence": {"probability": 0.5, "seconds": [1, 0.5]}}"#).contains("training.augment.silence.seconds"))
         #expect(load(#"{"telephon": 0.5}"#).contains("telephon"))
+        #expect(load(#"{"vtlp": {"probability": 1, "warp": [0.5, 1.1]}}"#)
+            .contains("training.augment.vtlp.warp: expected [low, high] with 0.7 <= low <= high <= 1.3, got [0.5, 1.1]"))
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("noises"), withIntermediateDirectories: true)
         #expect(load(#"{"noise": {"probability": 0.5, "folder": "noises"}}"#).contains("holds no audio files"))
         try AudioWriter.write(sine(50, rate: 8000, seconds: 2), to: dir.appendingPathComponent("noises/hum.wav").path, sampleRate: 8000)
@@ -157,5 +159,20 @@ struct AugmentTests {
         // Nothing on: the audio is untouched.
         var none = SeededRandom(seed: 1)
         #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, base: "").apply(x, rng: &none) == x)
+    }
+
+    @Test func vtlpDrawsWarpsInItsRangeAndNothingWhenOff() throws {
+        var config = AugmentConfig()
+        config.vtlp.probability = 1
+        config.vtlp.warp = [0.9, 1.1]
+        let augmenter = try Augmenter(config: config, sampleRate: 8000, base: "")
+        var rng = SeededRandom(seed: 3)
+        let warps = (0..<200).map { _ in augmenter.vtlnWarp(rng: &rng) }
+        #expect(warps.allSatisfy { (0.9...1.1).contains($0) })
+        #expect(warps.min()! < 0.92 && warps.max()! > 1.08)
+        // Off: always 1, and no draw is taken (the recipe's other random draws stay as they were).
+        var a = SeededRandom(seed: 3), b = SeededRandom(seed: 3)
+        #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, base: "").vtlnWarp(rng: &a) == 1)
+        #expect(a.next() == b.next())
     }
 }

@@ -17,7 +17,7 @@ public final class FeatureComputer {
     private let firstFrameOffset: Int
     private var processor: FrameProcessor
     private let fft: PowerSpectrum
-    private let melBanks: MelBanks
+    private var melBanks: MelBanks
     /// (melBins, numCeps): the orthonormal DCT-II with the lifter folded in, transposed so the
     /// per-frame product runs over independent accumulators.
     private let dct: [Double]
@@ -70,6 +70,16 @@ public final class FeatureComputer {
     public func compute(_ samples: [Float]) -> FeatureMatrix {
         accept(samples)
         return finish()
+    }
+
+    /// VTLN warp factor of the mel filterbank (1: none; see `MelBanks`). Set it between
+    /// utterances, not in the middle of one. Rebuilding the bank takes about 50 µs.
+    public var vtlnWarp: Double = 1 {
+        didSet {
+            guard vtlnWarp != oldValue else { return }
+            melBanks = MelBanks(count: config.melBins, fftLength: config.paddedLength, sampleRate: config.sampleRate,
+                                lowFreq: config.lowFreq, highFreq: config.highFreq, vtlnWarp: vtlnWarp)
+        }
     }
 
     /// Takes the next chunk of the signal and computes every frame that is now complete.

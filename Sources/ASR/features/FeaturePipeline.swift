@@ -95,12 +95,16 @@ public final class FeaturePipeline {
         return features
     }
 
-    /// Features of samples in [-1, 1) at `sampleRate` (resampled when it differs from the config's).
-    public func features(ofSamples samples: [Float], sampleRate: Int, name: String = "<samples>") throws -> FeatureMatrix {
+    /// Features of samples in [-1, 1) at `sampleRate` (resampled when it differs from the config's),
+    /// with the mel filterbank warped by `vtlnWarp` (1: not warped).
+    public func features(ofSamples samples: [Float], sampleRate: Int, name: String = "<samples>",
+                         vtlnWarp: Double = 1) throws -> FeatureMatrix {
         var input = samples
         if sampleRate != config.sampleRate {
             input = try Resampler(from: sampleRate, to: config.sampleRate).process(samples, endOfInput: true)
         }
+        computer.vtlnWarp = vtlnWarp
+        defer { computer.vtlnWarp = 1 }
         return try finish(computer.compute(input), samples: input.count, source: name)
     }
 

@@ -3,8 +3,8 @@ import Foundation
 /// `training.augment` in a recipe: how each training utterance's audio is changed, on the fly
 /// and seeded (each utterance draws from its own seed, so --resume and MPI stay exact). Every
 /// part is off unless its probability is above 0. Applied in this order: leading and trailing
-/// silence, reverberation, noise, telephone band (speed and volume perturbation and
-/// SpecAugment are the `training` keys of those names).
+/// silence, reverberation, noise, telephone band, and VTLP when the features are computed
+/// (speed and volume perturbation and SpecAugment are the `training` keys of those names).
 public struct AugmentConfig: Codable, Equatable, Sendable {
     /// Noise added at a random SNR (relative to the speech).
     public struct Noise: Codable, Equatable, Sendable {
@@ -67,15 +67,36 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         }
     }
 
+    /// Vocal tract length perturbation (Jaitly and Hinton, 2013): the mel filterbank is warped
+    /// by a factor drawn per utterance (Kaldi's VTLN warp, see `MelBanks`), so one speaker
+    /// sounds like speakers with shorter or longer vocal tracts. Unlike speed perturbation it
+    /// leaves the timing and the pitch alone.
+    public struct VTLP: Codable, Equatable, Sendable {
+        /// Default 0 (off).
+        public var probability: Double = 0
+        /// [low, high] warp factor, drawn uniformly. Default [0.9, 1.1].
+        public var warp: [Double] = [0.9, 1.1]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case probability, warp }
+        public init() {}
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self), d = VTLP()
+            probability = try c.value(.probability, or: d.probability)
+            warp = try c.value(.warp, or: d.warp)
+        }
+    }
+
     public var noise = Noise()
     public var reverb = Reverb()
     /// Share of utterances passed through a telephone line (`Perturbation.telephone`). Default 0.
     public var telephone: Double = 0
     public var silence = Silence()
+    public var vtlp = VTLP()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case noise, reverb, telephone, silence }
+    enum CodingKeys: String, CodingKey, CaseIterable { case noise, reverb, telephone, silence, vtlp }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -84,10 +105,13 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         reverb = try c.value(.reverb, or: d.reverb)
         telephone = try c.value(.telephone, or: d.telephone)
         silence = try c.value(.silence, or: d.silence)
+        vtlp = try c.value(.vtlp, or: d.vtlp)
     }
 
     /// Whether any part is on.
-    public var enabled: Bool { noise.probability > 0 || reverb.probability > 0 || telephone > 0 || silence.probability > 0 }
+    public var enabled: Bool {
+        noise.probability > 0 || reverb.probability > 0 || telephone > 0 || silence.probability > 0 || vtlp.probability > 0
+    }
 
     /// Checks every value; errors name the key under `training.augment`. `base` (the recipe's
     /// folder) is where a relative noise folder starts; nil skips checking the folder.
@@ -98,11 +122,11 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         }
         func range(_ r: [Double], _ key: String, _ limits: ClosedRange<Double>, _ unit: String) throws {
             guard r.count == 2, limits.contains(r[0]), limits.contains(r[1]), r[0] <= r[1] else {
-                throw fail(key, "expected [low, high] with \(limits.lowerBound) <= low <= high <= \(limits.upperBound) \(unit), got \(r)")
+                throw fail(key, "expected [low, high] with \(limits.lowerBound) <= low <= high <= \(limits.upperBound)\(unit), got \(r)")
             }
         }
         try probability(noise.probability, "noise.probability")
-        try range(noise.snrDB, "noise.snr_db", -5...60, "dB")
+        try range(noise.snrDB, "noise.snr_db", -5...60, " dB")
         if noise.colors.isEmpty { throw fail("noise.colors", "expected at least one of white, pink, brown") }
         if let folder = noise.folder, let base {
             let path = resolve(folder, base: base)
@@ -115,11 +139,13 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
             }
         }
         try probability(reverb.probability, "reverb.probability")
-        try range(reverb.rt60, "reverb.rt60", 0.05...3, "seconds")
+        try range(reverb.rt60, "reverb.rt60", 0.05...3, " seconds")
         try probability(telephone, "telephone")
         try probability(silence.probability, "silence.probability")
-        try range(silence.seconds, "silence.seconds", 0...10, "seconds")
-        try range(silence.levelDB, "silence.level_db", -120...(-20), "dBFS")
+        try range(silence.seconds, "silence.seconds", 0...10, " seconds")
+        try range(silence.levelDB, "silence.level_db", -120...(-20), " dBFS")
+        try probability(vtlp.probability, "vtlp.probability")
+        try range(vtlp.warp, "vtlp.warp", 0.7...1.3, "")
     }
 
     func resolve(_ path: String, base: String) -> String { path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)" }
@@ -136,6 +162,13 @@ final class Augmenter {
         self.config = config
         self.sampleRate = sampleRate
         noiseFiles = try config.noise.folder.map { try TranscriptionInputs.expand([config.resolve($0, base: base)]) } ?? []
+    }
+
+    /// The VTLN warp factor for one utterance's features (1 when VTLP is off or not drawn).
+    func vtlnWarp(rng: inout SeededRandom) -> Double {
+        let v = config.vtlp
+        guard v.probability > 0, Double(rng.uniform()) < v.probability else { return 1 }
+        return v.warp[0] + Double(rng.uniform()) * (v.warp[1] - v.warp[0])
     }
 
     /// `x` changed as the configuration says, with every draw from `rng`.

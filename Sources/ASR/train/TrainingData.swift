@@ -58,11 +58,11 @@ final class FeatureSource {
         return try features(of: item, augment: { try condition.apply($0, sampleRate: self.config.sampleRate, id: item.id) })
     }
 
-    /// Features of `item`, played at `speed`, changed by `augment` (when given) and scaled by
-    /// `gain`.
-    func features(of item: TrainingItem, speed: Double = 1, gain: Float = 1,
+    /// Features of `item`, played at `speed`, changed by `augment` (when given), scaled by
+    /// `gain` and computed with the mel filterbank warped by `vtlnWarp`.
+    func features(of item: TrainingItem, speed: Double = 1, gain: Float = 1, vtlnWarp: Double = 1,
                   augment: (([Float]) throws -> [Float])? = nil) throws -> FeatureMatrix {
-        let plain = speed == 1 && gain == 1 && augment == nil
+        let plain = speed == 1 && gain == 1 && vtlnWarp == 1 && augment == nil
         if plain, let cached = features[item.id] { return cached }
         var x = try audio(of: item)
         // Kaldi's speed perturbation: the samples are taken to be at rate × speed and
@@ -70,7 +70,8 @@ final class FeatureSource {
         if speed != 1 { x = try Perturbation.speed(x, factor: speed, sampleRate: config.sampleRate, quality: .mediumSinc) }
         if let augment { x = try augment(x) }
         if gain != 1 { for i in x.indices { x[i] *= gain } }
-        let f = try pipeline.features(ofSamples: x, sampleRate: config.sampleRate, name: item.parts.joined(separator: "+"))
+        let f = try pipeline.features(ofSamples: x, sampleRate: config.sampleRate, name: item.parts.joined(separator: "+"),
+                                      vtlnWarp: vtlnWarp)
         if plain && cacheFeatures && item.parts.count == 1 { features[item.id] = f }
         return f
     }
@@ -157,7 +158,8 @@ final class EpochProducer: @unchecked Sendable {
                         if training.volumePerturb.count == 2 {
                             gain = Float(training.volumePerturb[0] + Double(rng.uniform()) * (training.volumePerturb[1] - training.volumePerturb[0]))
                         }
-                        var f = try source.features(of: item, speed: speed, gain: gain,
+                        let warp = augmenter?.vtlnWarp(rng: &rng) ?? 1
+                        var f = try source.features(of: item, speed: speed, gain: gain, vtlnWarp: warp,
                                                     augment: augmenter.map { a in { try a.apply($0, rng: &rng) } })
                         // Sped up, an utterance may no longer hold its transcript: leave it out, so
                         // that every loss the trainer sees is finite unless training diverges.
