@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 recipe=${1:-recipes/digits.json}
 shift || true
-swift build -c release --product asr >/dev/null
-asr=.build/release/asr
+# ASR=path/to/asr uses that binary instead of building one.
+if [ -z "${ASR:-}" ]; then swift build -c release --product asr >/dev/null; fi
+asr=${ASR:-.build/release/asr}
 speakers=(george jackson lucas nicolas theo yweweler)
 name=${NAME:-loso}
 for s in ${SPEAKERS:-${speakers[@]}}; do
