@@ -109,6 +109,16 @@ final class TranscribeTests {
         let click: [Float] = Array(repeating: -70, count: 100) + Array(repeating: -20, count: 60) + Array(repeating: -70, count: 100)
             + Array(repeating: -10, count: 3) + Array(repeating: -70, count: 100)
         #expect(speechSegments(click, blockSeconds: 0.01, frames: click.count, options: options) == [70..<190])
+        // Quiet speech over stationary noise 13 dB under it: the noise's 10 ms blips above the
+        // threshold are not speech (without the running median they were bridged into segments).
+        var blips = [Float](repeating: -63, count: 300)
+        for i in stride(from: 7, to: 300, by: 9) { blips[i] = -57 }
+        for i in 140..<170 { blips[i] = -50 }
+        #expect(speechSegments(blips, blockSeconds: 0.01, frames: blips.count, options: options) == [110..<200])
+        var noMedian = options
+        noMedian.medianBlocks = 1
+        #expect(speechSegments(blips, blockSeconds: 0.01, frames: blips.count, options: noMedian).count == 1)
+        #expect(runningMedian([0, 9, 0, 0, 5, 5, 5, 0], width: 3) == [0, 0, 0, 0, 5, 5, 5, 0])
         // Frames past the energies (or energies past the frames) are not used.
         #expect(speechSegments(energies, blockSeconds: 0.01, frames: 120, options: options).allSatisfy { $0.upperBound <= 120 })
     }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Energy-based voice activity detection: where in a recording someone speaks.
 ///
-/// Each 10 ms block (one frame shift) gets its energy in dB. The recording's noise floor is
+/// Each 10 ms block (one frame shift) gets its energy in dB, and a running median over
+/// `medianBlocks` blocks removes blips of noise shorter than half of it (a step, as the start
+/// of a word, stays where it is). The recording's noise floor is
 /// the 10th percentile of those energies and its speech level the 95th; a block is speech
 /// when it is `thresholdDB` above the floor and within `dynamicRangeDB` of the speech level,
 /// or within `speechMarginDB` of the speech level in any case.
@@ -23,6 +25,10 @@ public struct VADOptions: Sendable, Equatable {
     /// Margin kept on each side of a segment: the quiet edges of words (an s, a k) fall
     /// below the threshold. Default 0.3 s.
     public var paddingSeconds: Double = 0.3
+    /// Width of the running median over block energies (odd; 1 turns it off). Default 5 (50 ms):
+    /// stationary noise 10-15 dB under quiet speech crosses the threshold in single 10 ms blocks,
+    /// and bridged together those blips became segments the model read words into.
+    public var medianBlocks: Int = 5
 
     public init() {}
 }
@@ -60,6 +66,7 @@ struct EnergyMeter {
 func speechSegments(_ energies: [Float], blockSeconds: Double, frames: Int, options: VADOptions) -> [Range<Int>] {
     let n = min(energies.count, frames)
     guard n > 0 else { return [] }
+    let smoothed = runningMedian(Array(energies[..<n]), width: options.medianBlocks)
     let sorted = energies[..<n].sorted()
     let floor = Double(sorted[n / 10]), level = Double(sorted[min(n - 1, n * 95 / 100)])
     // No contrast (speech throughout, or silence throughout): all one segment.
@@ -73,7 +80,7 @@ func speechSegments(_ energies: [Float], blockSeconds: Double, frames: Int, opti
     var runs: [Range<Int>] = []
     var start: Int?
     for i in 0..<n {
-        let speech = Double(energies[i]) >= threshold
+        let speech = Double(smoothed[i]) >= threshold
         if speech && start == nil { start = i }
         if !speech, let s = start { runs.append(s..<i); start = nil }
     }
@@ -98,4 +105,14 @@ func speechSegments(_ energies: [Float], blockSeconds: Double, frames: Int, opti
         }
     }
     return segments
+}
+
+/// The median of each value's window of `width` values centred on it (shrunk at the ends).
+func runningMedian(_ x: [Float], width: Int) -> [Float] {
+    let half = max(0, width / 2)
+    guard half > 0 else { return x }
+    return x.indices.map { i in
+        let window = x[max(0, i - half)...min(x.count - 1, i + half)].sorted()
+        return window[(window.count - 1) / 2]   // the lower middle of an even window at the ends
+    }
 }
