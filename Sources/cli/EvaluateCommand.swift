@@ -7,11 +7,11 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Word and character error rates of a model on a manifest.",
         discussion: """
-            The manifest is any data set asr train reads (TSV path<TAB>transcript, JSON lines, a Kaldi
-            folder, an FSDD folder). Prints WER and CER with substitutions, deletions and insertions,
-            and the worst utterances; --alignments FILE writes every utterance's alignment in NIST
-            sclite's layout; --json FILE writes the report as JSON. --robustness (or --condition) also
-            scores the set perturbed, the same way on every run (each utterance's noise is seeded by
+            The manifest is any data set asr train reads (TSV path<TAB>transcript, JSON lines, a Kaldi \
+            folder, an FSDD folder). Prints WER and CER with substitutions, deletions and insertions, \
+            and the worst utterances; --alignments FILE writes every utterance's alignment in NIST \
+            sclite's layout; --json FILE writes the report as JSON. --robustness (or --condition) also \
+            scores the set perturbed, the same way on every run (each utterance's noise is seeded by \
             its id).
             """)
 

@@ -7,8 +7,8 @@ struct FeaturesCommand: ParsableCommand {
         commandName: "features",
         abstract: "Compute Kaldi-compatible MFCC or log-mel features of audio files.",
         discussion: """
-            Prints one summary line per file (frames, dims, min/mean/max), or with --output writes
-            one file per input (<name>.npy, numpy's format, or <name>.txt in Kaldi's text layout).
+            Prints one summary line per file (frames, dims, min/mean/max), or with --output writes \
+            one file per input (<name>.npy, numpy's format, or <name>.txt in Kaldi's text layout). \
             A file that fails is reported and the others go on; the exit status is 1 if any failed.
             """)
 

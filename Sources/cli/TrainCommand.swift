@@ -7,13 +7,13 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model from a recipe (a JSON file; see recipes/digits.json).",
         discussion: """
-            Writes checkpoints, a JSON-lines log, report.md and curves.svg into the recipe's output
+            Writes checkpoints, a JSON-lines log, report.md and curves.svg into the recipe's output \
             folder (runs/<name> by default). A run that was stopped continues with --resume.
 
-            Data-parallel training: `mpirun -np N asr train recipe.json` (asr built with Open MPI).
-            Each global batch of training.batch_size utterances is split between the N ranks, the
-            gradients are summed, and every rank takes the same step: the result is that of one
-            process. Rank 0 writes the files. If any rank fails, the whole job ends; --resume then
+            Data-parallel training: `mpirun -np N asr train recipe.json` (asr built with Open MPI). \
+            Each global batch of training.batch_size utterances is split between the N ranks, the \
+            gradients are summed, and every rank takes the same step: the result is that of one \
+            process. Rank 0 writes the files. If any rank fails, the whole job ends; --resume then \
             continues from the last finished epoch with any number of ranks.
             """)
 

@@ -7,20 +7,20 @@ struct TranscribeCommand: ParsableCommand {
         commandName: "transcribe",
         abstract: "Transcribe audio files, folders or a manifest with a trained model.",
         discussion: """
-            Without --model, uses the newest runs/*/best.safetensors below the current folder and says
-            which. Decoding is the one the model was trained with (the recipe's `decoding`), adjusted
+            Without --model, uses the newest runs/*/best.safetensors below the current folder and says \
+            which. Decoding is the one the model was trained with (the recipe's `decoding`), adjusted \
             by --greedy, --beam, --lexicon, --lm and the other decoding flags.
 
-            Batches: name folders (every audio file below them) or --manifest list.tsv (a path per
-            line: TSV, JSON lines with audio_filepath, or bare paths). Files are transcribed by
-            --jobs workers and the results come out in input order, each as soon as it and the files
-            before it are done; a progress line with files/s and the real-time factor goes to stderr.
-            A file that fails gets a line {"file", "error"} (jsonl; text: a message on stderr) and the
-            others go on; the exit status is then 3 (0: all transcribed; other: the batch did not finish). With --output FILE --resume, files that already
-            have a line in FILE are skipped, so a killed batch restarts where it stopped. --shard I/N
+            Batches: name folders (every audio file below them) or --manifest list.tsv (a path per \
+            line: TSV, JSON lines with audio_filepath, or bare paths). Files are transcribed by \
+            --jobs workers and the results come out in input order, each as soon as it and the files \
+            before it are done; a progress line with files/s and the real-time factor goes to stderr. \
+            A file that fails gets a line {"file", "error"} (jsonl; text: a message on stderr) and the \
+            others go on; the exit status is then 3 (0: all transcribed; other: the batch did not finish). With --output FILE --resume, files that already \
+            have a line in FILE are skipped, so a killed batch restarts where it stopped. --shard I/N \
             keeps every N-th file starting at the I-th (0-based), to split a corpus across machines.
 
-            Long recordings are read in chunks and run through the model in windows of
+            Long recordings are read in chunks and run through the model in windows of \
             --chunk-seconds (with 2 s of context on each side), so memory stays bounded.
             """)
 
