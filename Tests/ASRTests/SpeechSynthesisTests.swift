@@ -33,6 +33,23 @@ struct SpeechSynthesisTests {
         #expect(logged.count == 2 && lines.count == 4)
     }
 
+    @Test func synthCommandWritesAManifestAndNamesItsOptions() throws {
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for engine in SyntheticSpeechConfig().engines { try #require(SpeechSynthesis.locate(engine) != nil, "\(engine) is not installed") }
+        let folder = dir.appendingPathComponent("synth").path
+        let made = try Fixtures.runASR(["synth", "--output", folder, "--count", "3", "--max-digits", "2", "--sample-rate", "16000"])
+        #expect(made.status == 0, "\(made.err)")
+        #expect(made.out == folder + "/manifest.jsonl\n")
+        let (utterances, problems) = try loadDataSet(DataSetConfig(path: folder + "/manifest.jsonl"), key: "synth", relativeTo: "",
+                                                     tokenizer: .characters)
+        #expect(problems.isEmpty && utterances.count == 3)
+        #expect(utterances.allSatisfy { $0.text.split(separator: " ").count <= 2 })
+        #expect(try AudioReader.read(utterances[0].audioPath).sampleRate == 16000)
+        let bad = try Fixtures.runASR(["synth", "--output", folder, "--engines", "festival"])
+        #expect(bad.status != 0 && bad.err.contains("--engines: unknown engine 'festival'"), "\(bad.err)")
+    }
+
     @Test func aMissingEngineOrBadSettingNamesTheRecipeKey() throws {
         var config = SyntheticSpeechConfig()
         config.engines = ["flite", "espeak-ng"]

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import ASR
 
 /// Paths of the committed fixtures and scratch folders for tests.
@@ -16,6 +17,22 @@ enum Fixtures {
 
     /// The folder holding the built `asr` executable (swift test builds it too).
     static var productsFolder: URL { Bundle.module.bundleURL.deletingLastPathComponent() }
+
+    /// Runs the built `asr` with `arguments`; returns its exit status, stdout and stderr.
+    static func runASR(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let asr = Fixtures.productsFolder.appendingPathComponent("asr").path
+        try #require(FileManager.default.isExecutableFile(atPath: asr), "asr not built at \(asr)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: asr)
+        process.arguments = arguments
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile(), err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
 
     /// FSDD recordings beside the checkout, if present.
     static var fsdd: String? {

@@ -34,18 +34,7 @@ final class TranscribeTests {
     }
 
     func runASR(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let asr = Fixtures.productsFolder.appendingPathComponent("asr").path
-        try #require(FileManager.default.isExecutableFile(atPath: asr), "asr not built at \(asr)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: asr)
-        process.arguments = arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile(), err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try Fixtures.runASR(arguments)
     }
 
     func jsonLines(_ path: String) throws -> [[String: Any]] {
