@@ -59,3 +59,30 @@ struct FeatureReferenceTests {
         print("\(name): shape \(shape), max abs error \(errors.absolute), max rel error \(errors.relative)")
     }
 }
+
+/// VTLN warping where Kaldi's reference stops (its cut-offs must lie inside the band).
+struct VTLNBandTests {
+    @Test func warpedBanksStayInsideANarrowBand() {
+        // Band 20-3000 Hz at 8 kHz: Kaldi's default upper cut-off (Nyquist - 500 = 3500 Hz) is
+        // outside it, so the banks move it just inside; no filter may then reach past 3000 Hz.
+        let fftLength = 256, rate = 8000
+        var spectrum = [Double](repeating: 0, count: fftLength / 2 + 1)
+        for k in spectrum.indices where Double(k * rate) / Double(fftLength) > 3000 { spectrum[k] = 1 }
+        for warp in [0.8, 0.9, 1.0, 1.1, 1.2] {
+            let banks = MelBanks(count: 23, fftLength: fftLength, sampleRate: rate, lowFreq: 20, highFreq: 3000, vtlnWarp: warp)
+            var out = [Double](repeating: -1, count: 23)
+            spectrum.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { banks.apply(s.baseAddress!, into: $0.baseAddress!) } }
+            #expect(out.allSatisfy { $0 == 0 }, "warp \(warp): energy above the band reached the filters: \(out)")
+        }
+        // Inside the band the warp moves the filters: a tone at 1 kHz lands in other bins.
+        var tone = [Double](repeating: 0, count: fftLength / 2 + 1)
+        tone[32] = 1   // 1000 Hz
+        func peak(_ warp: Double) -> Int {
+            let banks = MelBanks(count: 23, fftLength: fftLength, sampleRate: rate, lowFreq: 20, highFreq: 3000, vtlnWarp: warp)
+            var out = [Double](repeating: 0, count: 23)
+            tone.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { banks.apply(s.baseAddress!, into: $0.baseAddress!) } }
+            return out.indices.max { out[$0] < out[$1] }!
+        }
+        #expect(peak(0.8) != peak(1.2))
+    }
+}

@@ -44,11 +44,14 @@ struct MelBanks {
         let binWidth = Double(sampleRate) / Double(fftLength)
         let melLow = MelBanks.mel(lowFreq), melHigh = MelBanks.mel(high)
         let step = (melHigh - melLow) / Double(count + 1)
-        let cutHigh = vtlnHigh < 0 ? nyquist + vtlnHigh : vtlnHigh
+        // Kaldi requires low < vtlnLow < vtlnHigh < high (and stops otherwise); a narrow band
+        // (a low high_freq, say) gets its cut-offs moved just inside it instead.
+        let cutLow = max(vtlnLow, lowFreq + 1)
+        let cutHigh = min(vtlnHigh < 0 ? nyquist + vtlnHigh : vtlnHigh, high - 1)
         func warped(_ mel: Double) -> Double {
             guard warp != 1 else { return mel }
             let hz = MelBanks.vtlnWarp(MelBanks.inverseMel(mel), warp: warp, low: lowFreq, high: high,
-                                       vtlnLow: vtlnLow, vtlnHigh: cutHigh)
+                                       vtlnLow: cutLow, vtlnHigh: cutHigh)
             return MelBanks.mel(hz)
         }
 
