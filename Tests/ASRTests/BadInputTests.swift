@@ -89,26 +89,14 @@ final class BadInputTests {
     }
 
     @Test func badFilesInBatchAreCountedAndGoodOnesProcessed() throws {
-        let asr = Fixtures.productsFolder.appendingPathComponent("asr").path
-        try #require(FileManager.default.isExecutableFile(atPath: asr), "asr not built at \(asr)")
         let good1 = try validWAV(samples: 4000, name: "a.wav")
         let good2 = try validWAV(samples: 3000, name: "b.wav")
         let bad = file("bad.wav", Array("text".utf8))
         let missing = dir.appendingPathComponent("missing.wav").path
         let outDir = dir.appendingPathComponent("out").path
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: asr)
-        process.arguments = ["features", good1, bad, missing, good2, "--output", outDir, "--jobs", "2"]
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        process.waitUntilExit()
-        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-
-        #expect(process.terminationStatus == 1)
+        let (status, out, err) = try Fixtures.runASR(["features", good1, bad, missing, good2, "--output", outDir, "--jobs", "2"])
+        #expect(status == 1)
         #expect(err.contains(bad) && err.contains(missing), "stderr: \(err)")
         #expect(out.contains("2 files") && out.contains("2 failed"), "stdout: \(out)")
         let a = try NPY.read(outDir + "/a.npy"), b = try NPY.read(outDir + "/b.npy")

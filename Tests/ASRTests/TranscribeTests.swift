@@ -33,10 +33,6 @@ final class TranscribeTests {
         return path
     }
 
-    func runASR(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        try Fixtures.runASR(arguments)
-    }
-
     func jsonLines(_ path: String) throws -> [[String: Any]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -211,7 +207,7 @@ final class TranscribeTests {
         try ([files[0], bad, files[1], missing] + files[2...]).joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
         let output = dir.appendingPathComponent("out.jsonl").path
 
-        let run = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--jobs", "2", "--greedy"])
+        let run = try Fixtures.runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--jobs", "2", "--greedy"])
         #expect(run.status == 3, "stderr: \(run.err)")
         #expect(run.err.contains("2 of 7 files failed"), "stderr: \(run.err)")
         var lines = try jsonLines(output)
@@ -222,25 +218,25 @@ final class TranscribeTests {
 
         // The same batch with one job gives the same lines.
         let single = dir.appendingPathComponent("single.jsonl").path
-        _ = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", single, "--jobs", "1", "--greedy"])
+        _ = try Fixtures.runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", single, "--jobs", "1", "--greedy"])
         #expect(try String(contentsOfFile: single, encoding: .utf8) == String(contentsOfFile: output, encoding: .utf8))
 
         // Killed after three lines, one of them half written: --resume completes it.
         let text = try String(contentsOfFile: output, encoding: .utf8)
         let kept = text.split(separator: "\n").prefix(3).joined(separator: "\n") + "\n" + #"{"file": "\#(missing)", "te"#
         try kept.write(toFile: output, atomically: true, encoding: .utf8)
-        let resumed = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--resume", "--greedy"])
+        let resumed = try Fixtures.runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--resume", "--greedy"])
         #expect(resumed.err.contains("3 of 7 files are done already"), "stderr: \(resumed.err)")
         lines = try jsonLines(output)
         #expect(Set(lines.compactMap { $0["file"] as? String }) == Set(files + [bad, missing]) && lines.count == 7)
-        let again = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--resume"])
+        let again = try Fixtures.runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", output, "--resume"])
         #expect(again.status == 0 && again.err.contains("7 of 7 files are done already"), "stderr: \(again.err)")
 
         // Shards 0/2 and 1/2 together are the whole list.
         var sharded: [String] = []
         for i in 0..<2 {
             let out = dir.appendingPathComponent("shard\(i).jsonl").path
-            _ = try runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", out, "--shard", "\(i)/2", "--greedy"])
+            _ = try Fixtures.runASR(["transcribe", "--model", model, "--manifest", manifest, "--output", out, "--shard", "\(i)/2", "--greedy"])
             sharded += try jsonLines(out).compactMap { $0["file"] as? String }
         }
         #expect(sharded.count == 7 && Set(sharded) == Set(files + [bad, missing]))
@@ -248,13 +244,13 @@ final class TranscribeTests {
 
     @Test func transcribeExplainsAMissingOrBrokenModel() throws {
         let audio = try wav("a.wav", seconds: 0.5)
-        let missing = try runASR(["transcribe", audio, "--model", dir.appendingPathComponent("none.safetensors").path])
+        let missing = try Fixtures.runASR(["transcribe", audio, "--model", dir.appendingPathComponent("none.safetensors").path])
         #expect(missing.status != 0 && missing.err.contains("none.safetensors"), "stderr: \(missing.err)")
         let lm = dir.appendingPathComponent("bad.arpa").path
         try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\nnot a line\n\\end\\\n".write(toFile: lm, atomically: true, encoding: .utf8)
-        let badLM = try runASR(["transcribe", audio, "--model", try checkpoint(), "--lm", lm])
+        let badLM = try Fixtures.runASR(["transcribe", audio, "--model", try checkpoint(), "--lm", lm])
         #expect(badLM.status != 0 && badLM.err.contains("bad.arpa") && badLM.err.contains("line"), "stderr: \(badLM.err)")
-        let subtitles = try runASR(["transcribe", audio, audio, "--model", try checkpoint(), "--format", "srt"])
+        let subtitles = try Fixtures.runASR(["transcribe", audio, audio, "--model", try checkpoint(), "--format", "srt"])
         #expect(subtitles.status != 0 && subtitles.err.contains("--output-dir"), "stderr: \(subtitles.err)")
     }
 }
