@@ -137,6 +137,12 @@ struct AugmentTests {
         #expect(load(#"{"telephon": 0.5}"#).contains("telephon"))
         #expect(load(#"{"vtlp": {"probability": 1, "warp": [0.5, 1.1]}}"#)
             .contains("training.augment.vtlp.warp: expected [low, high] with 0.7 <= low <= high <= 1.3, got [0.5, 1.1]"))
+        let averageLast = #"{"data": {"train": {"path": "train.tsv"}}, "training": {"epochs": 20, "average_last": 30}}"#
+        try averageLast.write(toFile: recipe, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try Recipe.load(recipe) }
+        do { _ = try Recipe.load(recipe) } catch {
+            #expect("\(error)".contains("training.average_last: expected 0 (off) to the number of epochs (20), got 30"), "\(error)")
+        }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("noises"), withIntermediateDirectories: true)
         #expect(load(#"{"noise": {"probability": 0.5, "folder": "noises"}}"#).contains("holds no audio files"))
         try AudioWriter.write(sine(50, rate: 8000, seconds: 2), to: dir.appendingPathComponent("noises/hum.wav").path, sampleRate: 8000)

@@ -110,4 +110,51 @@ struct TrainingLoopTests {
         let resumed = try weights("stopped", stopAfter: nil, resume: true)
         #expect(resumed == straight, "resumed run differs from the uninterrupted one")
     }
+
+    /// `training.average_last` 3 over 5 epochs keeps epochs 3-5, writes their mean to
+    /// averaged.safetensors and reports on it; `average` refuses checkpoints of another model.
+    @Test func averageLastScoresTheMeanOfTheLastEpochs() throws {
+        let recordings = try #require(Fixtures.fsdd, "FSDD recordings not found beside the checkout (../shared/data/fsdd)")
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var (recipe, path) = try smallRecipe(in: dir, recordings: recordings, epochs: 5)
+        recipe.training.averageLast = 3
+        try JSONEncoder().encode(recipe).write(to: URL(fileURLWithPath: path))
+        try Trainer(recipe: try Recipe.load(path), recipePath: path) { _ in }.run(resume: false)
+        let run = recipe.output!
+        let kept = (1...5).filter { FileManager.default.fileExists(atPath: String(format: "\(run)/epoch-%03d.safetensors", $0)) }
+        #expect(kept == [3, 4, 5])
+
+        let epochs = try [3, 4, 5].map { try SafetensorsFile.read(String(format: "\(run)/epoch-%03d.safetensors", $0)) }
+        let averaged = try SafetensorsFile.read("\(run)/averaged.safetensors")
+        #expect(averaged.metadata["asr.averaged_from"] == "epoch-003.safetensors,epoch-004.safetensors,epoch-005.safetensors")
+        #expect(averaged.tensors.count == epochs[0].tensors.count)
+        var largest: Float = 0, spread: Float = 0
+        for (name, tensor) in averaged.tensors {
+            let values = epochs.map { $0.tensors[name]!.values }
+            for i in tensor.values.indices {
+                let mean = (values[0][i] + values[1][i] + values[2][i]) / 3
+                largest = max(largest, abs(tensor.values[i] - mean))
+                spread = max(spread, abs(values[0][i] - values[2][i]))
+            }
+        }
+        #expect(largest < 1e-6, "averaged weights are off the mean by up to \(largest)")
+        #expect(spread > 1e-3, "epochs 3 and 5 should differ, or the test shows nothing")
+        let report = try String(contentsOfFile: "\(run)/report.md", encoding: .utf8)
+        #expect(report.contains("## Results (average of epochs 3-5)"))
+
+        // Averaging checkpoints of two different models is refused, naming the odd one.
+        var other = recipe
+        other.model.hiddenSize = 32
+        other.training.epochs = 1
+        other.training.averageLast = 0
+        other.output = dir.appendingPathComponent("other").path
+        let otherPath = dir.appendingPathComponent("other.json").path
+        try JSONEncoder().encode(other).write(to: URL(fileURLWithPath: otherPath))
+        try Trainer(recipe: try Recipe.load(otherPath), recipePath: otherPath) { _ in }.run(resume: false)
+        let odd = "\(other.output!)/last.safetensors"
+        #expect {
+            _ = try CheckpointAveraging.average([odd, "\(run)/last.safetensors"])
+        } throws: { "\($0)".hasPrefix(odd) && "\($0)".contains("only checkpoints of one training run can be averaged") }
+    }
 }

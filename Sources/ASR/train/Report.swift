@@ -7,6 +7,8 @@ struct TrainingReport {
     var parameters: Int
     var history: [EpochRecord]
     var bestEpoch: Int?
+    /// Which model the results are of: "best checkpoint" or "average of epochs A-B".
+    var scoredModel: String
     var results: [(set: String, decoding: String, result: EvaluationResult)]
     var skipped: [String: Int]
     var peakMemoryMB: Double
@@ -27,7 +29,7 @@ struct TrainingReport {
         if !skipped.isEmpty {
             s += "- skipped utterances: " + skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
-        s += "\n## Results (best checkpoint)\n\n| set | decoding | utterances | WER | CER | sub | del | ins |\n|---|---|---|---|---|---|---|---|\n"
+        s += "\n## Results (\(scoredModel))\n\n| set | decoding | utterances | WER | CER | sub | del | ins |\n|---|---|---|---|---|---|---|---|\n"
         for r in results {
             s += "| \(r.set) | \(r.decoding) | \(r.result.utterances) | \(pct(r.result.wer)) | \(pct(r.result.cer)) | "
                 + "\(r.result.substitutions) | \(r.result.deletions) | \(r.result.insertions) |\n"
@@ -51,7 +53,7 @@ struct TrainingReport {
         let seconds = history.map(\.seconds).sorted()
         let object: [String: Any] = [
             "name": recipe.name, "cell": recipe.model.cell.rawValue, "parameters": parameters,
-            "epochs": history.count, "best_epoch": bestEpoch ?? 0,
+            "epochs": history.count, "best_epoch": bestEpoch ?? 0, "scored_model": scoredModel,
             "median_epoch_seconds": seconds.isEmpty ? 0 : seconds[seconds.count / 2],
             "total_seconds": totalSeconds, "peak_rss_mb": peakMemoryMB,
             "validation_wer": history.map { $0.validationWER ?? -1 },

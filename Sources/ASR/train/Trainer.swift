@@ -223,10 +223,11 @@ public final class Trainer {
         return state.history
     }
 
-    /// Scores the best checkpoint on the test sets (greedy and the recipe's decoding) and writes
-    /// report.md and curves.svg.
+    /// Scores the best checkpoint (or, with `average_last`, the average of the last epochs) on
+    /// the test sets (greedy and the recipe's decoding) and writes report.md and curves.svg.
     private func finish(state: TrainerState, evaluator: Evaluator, started: Date) throws {
-        let best = try loadSharedModel("\(folder)/best.safetensors", recipe: recipe, vocabSize: tokenizer.count, communicator: communicator)
+        let scored = try averageLastEpochs(state: state) ?? "\(folder)/best.safetensors"
+        let best = try loadSharedModel(scored, recipe: recipe, vocabSize: tokenizer.count, communicator: communicator)
         best.encoder.parallelDirections = recipe.training.threads >= 2
         var results: [(set: String, decoding: String, result: EvaluationResult)] = []
         for set in data.tests {
@@ -250,11 +251,31 @@ public final class Trainer {
         skipped = skipped.filter { $0.value > 0 }
         let report = TrainingReport(
             recipe: recipe, parameters: best.parameterCount, history: state.history, bestEpoch: state.bestEpoch,
+            scoredModel: averagedEpochs(state: state).map { "average of epochs \($0.lowerBound)-\($0.upperBound)" } ?? "best checkpoint",
             results: results, skipped: skipped, peakMemoryMB: peakResidentMemoryMB(), totalSeconds: Date().timeIntervalSince(started))
         try writeFileAtomically(Data(report.markdown().utf8), to: "\(folder)/report.md")
         try writeFileAtomically(try report.resultsJSON(), to: "\(folder)/results.json")
         try writeFileAtomically(Data(report.svg().utf8), to: "\(folder)/curves.svg")
-        log("report: \(folder)/report.md; best model: \(folder)/best.safetensors")
+        log("report: \(folder)/report.md; model scored: \(scored)")
+    }
+
+    /// The epochs `average_last` averages: the last N that ran; nil when averaging is off.
+    private func averagedEpochs(state: TrainerState) -> ClosedRange<Int>? {
+        let n = recipe.training.averageLast, last = state.epochsDone
+        return n > 0 && last > 0 ? max(1, last - n + 1)...last : nil
+    }
+
+    /// With `training.average_last` N, rank 0 writes the mean of the last N epochs' weights
+    /// to averaged.safetensors and returns its path; nil when averaging is off.
+    private func averageLastEpochs(state: TrainerState) throws -> String? {
+        guard let epochs = averagedEpochs(state: state) else { return nil }
+        let path = "\(folder)/averaged.safetensors"
+        if communicator.isRoot {
+            let averaged = try CheckpointAveraging.average(epochs.map { String(format: "\(folder)/epoch-%03d.safetensors", $0) })
+            try averaged.save(to: path)
+            log("averaged the weights of epochs \(epochs.lowerBound)-\(epochs.upperBound) into \(path)")
+        }
+        return path
     }
 
     /// Writes the epoch's checkpoint and optimiser state, then the state that points to them
@@ -281,8 +302,8 @@ public final class Trainer {
         try state.save("\(folder)/state.json")
         try checkpoint.save(to: "\(folder)/last.safetensors")
         if best { try checkpoint.save(to: "\(folder)/best.safetensors") }
-        // Keep the last two epochs' files.
-        let stale = String(format: "epoch-%03d", epoch - 2)
+        // Keep the last two epochs' files (more when the report averages the last N).
+        let stale = String(format: "epoch-%03d", epoch - max(2, recipe.training.averageLast))
         try? FileManager.default.removeItem(atPath: "\(folder)/\(stale).safetensors")
         try? FileManager.default.removeItem(atPath: "\(folder)/\(stale).optimizer.safetensors")
     }

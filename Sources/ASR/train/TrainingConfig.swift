@@ -28,6 +28,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var augment = AugmentConfig()
     /// Stop when the validation WER has not improved for this many epochs; 0 turns it off. Default 10.
     public var earlyStoppingPatience: Int = 10
+    /// Average the weights of the last N epochs into `averaged.safetensors` (checkpoint
+    /// averaging) and score that model in the report instead of `best.safetensors`; the last
+    /// max(2, N) epochs' files are kept for it. 0 turns it off. Default 0.
+    public var averageLast: Int = 0
     /// Largest share of a data set that may be unusable (missing files, bad transcripts)
     /// before training refuses to start. Default 0.05.
     public var maxBadShare: Double = 0.05
@@ -38,7 +42,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case epochs, batchSize = "batch_size", maxFramesPerBatch = "max_frames_per_batch", optimizer, schedule
         case clipNorm = "clip_norm", seed, threads, specAugment = "spec_augment", speedPerturb = "speed_perturb"
         case volumePerturb = "volume_perturb", earlyStoppingPatience = "early_stopping_patience", maxBadShare = "max_bad_share"
-        case augment
+        case augment, averageLast = "average_last"
     }
 
     public init(from decoder: Decoder) throws {
@@ -59,6 +63,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         augment = try c.value(.augment, or: d.augment)
         earlyStoppingPatience = try c.value(.earlyStoppingPatience, or: d.earlyStoppingPatience)
         maxBadShare = try c.value(.maxBadShare, or: d.maxBadShare)
+        averageLast = try c.value(.averageLast, or: d.averageLast)
     }
 
     public func validate() throws {
@@ -75,6 +80,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw fail("volume_perturb", "expected [low, high] with 0 < low <= high <= 10, got \(volumePerturb)")
         }
         if earlyStoppingPatience < 0 { throw fail("early_stopping_patience", "expected 0 (off) or more, got \(earlyStoppingPatience)") }
+        if !(0...epochs).contains(averageLast) {
+            throw fail("average_last", "expected 0 (off) to the number of epochs (\(epochs)), got \(averageLast)")
+        }
         if !(0...1).contains(maxBadShare) { throw fail("max_bad_share", "expected 0 to 1, got \(maxBadShare)") }
         try specAugment.validate()
         try augment.validate(base: nil)
