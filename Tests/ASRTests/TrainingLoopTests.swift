@@ -124,6 +124,8 @@ struct TrainingLoopTests {
         let run = recipe.output!
         let kept = (1...5).filter { FileManager.default.fileExists(atPath: String(format: "\(run)/epoch-%03d.safetensors", $0)) }
         #expect(kept == [3, 4, 5])
+        let keptOptimizers = (1...5).filter { FileManager.default.fileExists(atPath: String(format: "\(run)/epoch-%03d.optimizer.safetensors", $0)) }
+        #expect(keptOptimizers == [4, 5], "only resuming needs optimizer states, and only the last")
 
         let epochs = try [3, 4, 5].map { try SafetensorsFile.read(String(format: "\(run)/epoch-%03d.safetensors", $0)) }
         let averaged = try SafetensorsFile.read("\(run)/averaged.safetensors")

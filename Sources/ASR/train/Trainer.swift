@@ -5,10 +5,12 @@ import Foundation
 /// Files in the run folder (`recipe.outputFolder`):
 ///   recipe.json                 the recipe as run (after --set overrides)
 ///   state.json                  what --resume needs; written last, atomically, after each epoch
-///   epoch-NNN.safetensors       the model after epoch NNN (the last two are kept)
-///   epoch-NNN.optimizer.safetensors
+///   epoch-NNN.safetensors       the model after epoch NNN (the last two, or the last
+///                               `training.average_last`, are kept)
+///   epoch-NNN.optimizer.safetensors   its optimiser state (the last two are kept)
 ///   best.safetensors            the model with the best validation WER so far
 ///   last.safetensors            the model after the last finished epoch
+///   averaged.safetensors        with `training.average_last`: the mean of the last epochs
 ///   log.jsonl                   one JSON line per epoch
 ///   report.md, curves.svg       written at the end
 ///
@@ -227,12 +229,12 @@ public final class Trainer {
     /// the test sets (greedy and the recipe's decoding) and writes report.md and curves.svg.
     private func finish(state: TrainerState, evaluator: Evaluator, started: Date) throws {
         let scored = try averageLastEpochs(state: state) ?? "\(folder)/best.safetensors"
-        let best = try loadSharedModel(scored, recipe: recipe, vocabSize: tokenizer.count, communicator: communicator)
-        best.encoder.parallelDirections = recipe.training.threads >= 2
+        let model = try loadSharedModel(scored, recipe: recipe, vocabSize: tokenizer.count, communicator: communicator)
+        model.encoder.parallelDirections = recipe.training.threads >= 2
         var results: [(set: String, decoding: String, result: EvaluationResult)] = []
         for set in data.tests {
             for mode in [EvaluationDecoding.greedyOnly, .recipe] where mode == .greedyOnly || evaluator.beam != nil {
-                let r = try evaluateShared(evaluator, model: best, set: set, decoding: mode, communicator: communicator)
+                let r = try evaluateShared(evaluator, model: model, set: set, decoding: mode, communicator: communicator)
                 results.append((set.name, evaluator.describe(mode), r))
                 log("\(set.name), \(evaluator.describe(mode)): WER \(pct(r.wer)) (\(r.score.words.errors) errors in \(r.score.words.referenceLength) words), CER \(pct(r.cer))")
             }
@@ -241,7 +243,7 @@ public final class Trainer {
         if let test = data.tests.first {
             let mode: EvaluationDecoding = evaluator.beam != nil ? .recipe : .greedyOnly
             for condition in try recipe.data.robustness.map(TestCondition.init) {
-                let r = try evaluateShared(evaluator, model: best, set: test, decoding: mode, condition: condition, communicator: communicator)
+                let r = try evaluateShared(evaluator, model: model, set: test, decoding: mode, condition: condition, communicator: communicator)
                 results.append(("\(test.name), \(condition)", evaluator.describe(mode), r))
                 log("\(test.name), \(condition), \(evaluator.describe(mode)): WER \(pct(r.wer)), CER \(pct(r.cer))")
             }
@@ -250,7 +252,7 @@ public final class Trainer {
         var skipped = data.skipped
         skipped = skipped.filter { $0.value > 0 }
         let report = TrainingReport(
-            recipe: recipe, parameters: best.parameterCount, history: state.history, bestEpoch: state.bestEpoch,
+            recipe: recipe, parameters: model.parameterCount, history: state.history, bestEpoch: state.bestEpoch,
             scoredModel: averagedEpochs(state: state).map { "average of epochs \($0.lowerBound)-\($0.upperBound)" } ?? "best checkpoint",
             results: results, skipped: skipped, peakMemoryMB: peakResidentMemoryMB(), totalSeconds: Date().timeIntervalSince(started))
         try writeFileAtomically(Data(report.markdown().utf8), to: "\(folder)/report.md")
@@ -302,10 +304,11 @@ public final class Trainer {
         try state.save("\(folder)/state.json")
         try checkpoint.save(to: "\(folder)/last.safetensors")
         if best { try checkpoint.save(to: "\(folder)/best.safetensors") }
-        // Keep the last two epochs' files (more when the report averages the last N).
-        let stale = String(format: "epoch-%03d", epoch - max(2, recipe.training.averageLast))
-        try? FileManager.default.removeItem(atPath: "\(folder)/\(stale).safetensors")
-        try? FileManager.default.removeItem(atPath: "\(folder)/\(stale).optimizer.safetensors")
+        // Keep the last two epochs' files, and more models when the report averages the last N.
+        let staleModel = String(format: "epoch-%03d", epoch - max(2, recipe.training.averageLast))
+        let staleOptimizer = String(format: "epoch-%03d", epoch - 2)
+        try? FileManager.default.removeItem(atPath: "\(folder)/\(staleModel).safetensors")
+        try? FileManager.default.removeItem(atPath: "\(folder)/\(staleOptimizer).optimizer.safetensors")
     }
 
     /// The recipe's decoding section as JSON, with file paths made absolute, so that the
