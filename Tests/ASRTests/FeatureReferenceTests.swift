@@ -86,3 +86,70 @@ struct VTLNBandTests {
         #expect(peak(0.8) != peak(1.2))
     }
 }
+
+/// `cmvn_speech_db`: utterance CMVN with statistics over the speech frames only.
+struct SpeechCMVNTests {
+    /// Half a second of a vowel-like sound: the harmonics of a 120-150 Hz voice up to 4 kHz,
+    /// falling 6 dB per octave, under a sin² envelope. (Broadband, like speech: the level is
+    /// the mean log mel energy, which a pure tone, empty in most bins, would put too low.)
+    let word: [Float] = (0..<4000).map { i in
+        let t = Double(i) / 8000, envelope = pow(sin(Double.pi * t / 0.5), 2)
+        let phase = 2 * Double.pi * (120 * t + 30 * t * t)   // pitch glides from 120 to 150 Hz
+        return Float(0.1 * envelope * (1...26).reduce(0) { $0 + sin(Double($1) * phase) / Double($1) })
+    }
+
+    func config(speechDB: Double) -> FeatureConfig {
+        var c = FeatureConfig()
+        c.sampleRate = 8000
+        c.deltaOrder = 2
+        c.cmvn = .utterance
+        c.cmvnNormVars = true
+        c.cmvnSpeechDB = speechDB
+        return c
+    }
+
+    /// Largest difference between the word's frames alone and the same frames with half a
+    /// second of -60 dBFS noise on each side (50 frame shifts, so the frames line up), over
+    /// the frames whose deltas see only the word.
+    func shift(speechDB: Double) throws -> Float {
+        var rng = SeededRandom(seed: 1)
+        let padded = Perturbation.pad(word, leading: 0.5, trailing: 0.5, levelDB: -60, sampleRate: 8000, rng: &rng)
+        let pipeline = try FeaturePipeline(config: config(speechDB: speechDB))
+        let alone = try pipeline.features(ofSamples: word, sampleRate: 8000)
+        let around = try pipeline.features(ofSamples: padded, sampleRate: 8000)
+        let d = alone.cols
+        return (4..<(alone.rows - 4)).flatMap { t in (0..<d).map { abs(alone[t, $0] - around[t + 50, $0]) } }.max()!
+    }
+
+    @Test func silenceAroundAWordNoLongerMovesItsFeatures() throws {
+        let plain = try shift(speechDB: 0), gated = try shift(speechDB: 20)
+        #expect(plain > 0.5, "with every frame in the statistics the silence moves the word's features (\(plain))")
+        #expect(gated < 0.05, "with speech frames only it should not (\(gated))")
+    }
+
+    @Test func speechFramesAreThoseNearTheLoudest() throws {
+        let c = config(speechDB: 20)
+        var rng = SeededRandom(seed: 1)
+        let padded = Perturbation.pad(word, leading: 0.5, trailing: 0.5, levelDB: -60, sampleRate: 8000, rng: &rng)
+        let base = try FeatureComputer(config: c).compute(padded)
+        let speech = CMVNStats.speechFrames(base, config: c, withinDB: 20)
+        // Frames starting in the padding are never speech; the word's middle always is.
+        #expect(speech[..<45].allSatisfy { !$0 } && speech[(base.rows - 50)...].allSatisfy { !$0 })
+        #expect(speech[70..<80].allSatisfy { $0 })
+        // A wider margin takes in more of the word's fade-in and fade-out, and fbank agrees with MFCC.
+        #expect(CMVNStats.speechFrames(base, config: c, withinDB: 40).filter { $0 }.count > speech.filter { $0 }.count)
+        var f = c
+        f.type = .fbank
+        f.numMelBins = 23
+        let fbank = CMVNStats.speechFrames(try FeatureComputer(config: f).compute(padded), config: f, withinDB: 20)
+        #expect(zip(fbank, speech).filter { $0 != $1 }.count <= 2)
+    }
+
+    @Test func aBadMarginNamesItsKey() {
+        var c = config(speechDB: -5)
+        #expect { try c.validate() } throws: { "\($0)".contains("cmvn_speech_db: expected 0 (every frame) to 120 dB, got -5") }
+        c = config(speechDB: 20)
+        c.cmvn = .none
+        #expect { try c.validate() } throws: { "\($0)".contains("cmvn_speech_db: applies to cmvn 'utterance' only") }
+    }
+}

@@ -89,7 +89,10 @@ public final class FeaturePipeline {
         var features = addDeltas(base, order: config.deltaOrder, window: config.deltaWindow)
         switch config.cmvn {
         case .none: break
-        case .utterance: CMVNStats.normalizeUtterance(&features, normVars: config.cmvnNormVars)
+        case .utterance:
+            let speech = config.cmvnSpeechDB > 0
+                ? CMVNStats.speechFrames(base, config: config, withinDB: config.cmvnSpeechDB) : nil
+            CMVNStats.normalizeUtterance(&features, normVars: config.cmvnNormVars, frames: speech)
         case .global: globalStats?.apply(to: &features, normVars: config.cmvnNormVars)
         }
         return features
