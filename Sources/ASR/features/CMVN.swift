@@ -20,18 +20,17 @@ public struct CMVNStats: Codable, Equatable, Sendable {
 
     public var dimension: Int { sum.count }
 
-    /// Adds the frames of `features` (only those marked in `frames`, when given).
-    public mutating func accumulate(_ features: FeatureMatrix, frames: [Bool]? = nil) {
+    public mutating func accumulate(_ features: FeatureMatrix) {
         precondition(features.cols == dimension, "CMVN statistics of \(dimension) dims, features of \(features.cols)")
         let d = dimension
-        for t in 0..<features.rows where frames?[t] ?? true {
+        for t in 0..<features.rows {
             for i in 0..<d {
                 let v = Double(features.data[t * d + i])
                 sum[i] += v
                 sumOfSquares[i] += v * v
             }
         }
-        count += Double(frames?.lazy.filter { $0 }.count ?? features.rows)
+        count += Double(features.rows)
     }
 
     public var mean: [Double] { sum.map { count > 0 ? $0 / count : 0 } }
@@ -59,33 +58,11 @@ public struct CMVNStats: Codable, Equatable, Sendable {
         }
     }
 
-    /// Per-utterance CMVN, with statistics over `frames` (all when nil).
-    public static func normalizeUtterance(_ features: inout FeatureMatrix, normVars: Bool, frames: [Bool]? = nil) {
+    /// Per-utterance CMVN.
+    public static func normalizeUtterance(_ features: inout FeatureMatrix, normVars: Bool) {
         var stats = CMVNStats(dimension: features.cols)
-        stats.accumulate(features, frames: frames)
+        stats.accumulate(features)
         stats.apply(to: &features, normVars: normVars)
-    }
-
-    /// The frames of `base` (features before deltas, as `config` computes them) whose level is
-    /// within `withinDB` of the loudest frame's. The level is the frame's mean log mel energy:
-    /// C0 / sqrt(mel bins) for MFCC (the orthonormal DCT's first row is 1 / sqrt(bins), and the
-    /// lifter leaves C0 alone), the mean of the log mel columns for fbank, or the log energy
-    /// when `use_energy` puts it in column 0.
-    public static func speechFrames(_ base: FeatureMatrix, config: FeatureConfig, withinDB: Double) -> [Bool] {
-        let d = base.cols, bins = config.melBins
-        let levels: [Double] = (0..<base.rows).map { t in
-            let row = base.data[(t * d)..<((t + 1) * d)]
-            if config.useEnergy { return Double(row[row.startIndex]) }
-            switch config.type {
-            case .mfcc: return Double(row[row.startIndex]) / Double(bins).squareRoot()
-            case .fbank:
-                let mean = row.reduce(0) { $0 + Double($1) } / Double(d)
-                return config.useLogFbank ? mean : log(max(mean, Double(Float.ulpOfOne)))
-            }
-        }
-        guard let loudest = levels.max() else { return [] }
-        let floor = loudest - withinDB / 10 * log(10)   // dB of power -> natural log of power
-        return levels.map { $0 >= floor }
     }
 
     /// Reads statistics written by `save(to:)`.

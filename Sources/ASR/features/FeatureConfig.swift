@@ -80,11 +80,6 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public var cmvnNormVars: Bool = false
     /// Path of global statistics (JSON written by `asr cmvn-stats`), for `cmvn: global`.
     public var cmvnStats: String? = nil
-    /// `cmvn: utterance` only: take the statistics over the frames whose level (mean log mel
-    /// energy) is within this many dB of the utterance's loudest frame, its speech, and apply
-    /// them to every frame. The normalised speech then looks the same whether the recording
-    /// was trimmed to the word or holds seconds of silence. Default 0: every frame (Kaldi).
-    public var cmvnSpeechDB: Double = 0
 
     public init() {}
 
@@ -147,10 +142,6 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         if !(0...4).contains(deltaOrder) { throw fail("delta_order", "expected 0 to 4, got \(deltaOrder)") }
         if !(1...10).contains(deltaWindow) { throw fail("delta_window", "expected 1 to 10, got \(deltaWindow)") }
         if cmvn == .global && cmvnStats == nil { throw fail("cmvn_stats", "cmvn is 'global' but no statistics file is given") }
-        if !(0...120).contains(cmvnSpeechDB) { throw fail("cmvn_speech_db", "expected 0 (every frame) to 120 dB, got \(cmvnSpeechDB)") }
-        if cmvnSpeechDB > 0 && cmvn != .utterance {
-            throw fail("cmvn_speech_db", "applies to cmvn 'utterance' only; cmvn is '\(cmvn.rawValue)'")
-        }
     }
 }
 
@@ -164,7 +155,7 @@ extension FeatureConfig {
         case cepstralLifter = "cepstral_lifter", useEnergy = "use_energy", rawEnergy = "raw_energy"
         case energyFloor = "energy_floor", useLogFbank = "use_log_fbank", usePower = "use_power"
         case deltaOrder = "delta_order", deltaWindow = "delta_window"
-        case cmvn, cmvnNormVars = "cmvn_norm_vars", cmvnStats = "cmvn_stats", cmvnSpeechDB = "cmvn_speech_db"
+        case cmvn, cmvnNormVars = "cmvn_norm_vars", cmvnStats = "cmvn_stats"
     }
 
     public init(from decoder: Decoder) throws {
@@ -198,6 +189,5 @@ extension FeatureConfig {
         cmvn = try c.value(.cmvn, or: d.cmvn)
         cmvnNormVars = try c.value(.cmvnNormVars, or: d.cmvnNormVars)
         cmvnStats = try c.decodeIfPresent(String.self, forKey: .cmvnStats)
-        cmvnSpeechDB = try c.value(.cmvnSpeechDB, or: d.cmvnSpeechDB)
     }
 }

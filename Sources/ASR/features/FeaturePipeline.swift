@@ -89,10 +89,7 @@ public final class FeaturePipeline {
         var features = addDeltas(base, order: config.deltaOrder, window: config.deltaWindow)
         switch config.cmvn {
         case .none: break
-        case .utterance:
-            let speech = config.cmvnSpeechDB > 0
-                ? CMVNStats.speechFrames(base, config: config, withinDB: config.cmvnSpeechDB) : nil
-            CMVNStats.normalizeUtterance(&features, normVars: config.cmvnNormVars, frames: speech)
+        case .utterance: CMVNStats.normalizeUtterance(&features, normVars: config.cmvnNormVars)
         case .global: globalStats?.apply(to: &features, normVars: config.cmvnNormVars)
         }
         return features
