@@ -92,20 +92,6 @@ struct PerturbationTests {
         #expect(wet.count == click.count && wet[100] != 0 && wet[..<100].allSatisfy { abs($0) < 1e-6 })
         #expect(power(Array(wet[200..<1000])) > 0)   // the tail rings on after the click
     }
-
-    @Test func trimCutsEachEndAtItsLevel() {
-        // 0.2 s at -60 dB, 0.1 s at -20 dB, 0.3 s at 0 dB, 0.1 s at -15 dB, 0.2 s at -60 dB
-        // (relative levels of 10 ms blocks of a tone).
-        let levels: [(Double, Double)] = [(0.2, -60), (0.1, -20), (0.3, 0), (0.1, -15), (0.2, -60)]
-        let x = levels.flatMap { seconds, db in tone(500, rate: 8000, seconds: seconds, amplitude: 0.5 * Float(pow(10, db / 20))) }
-        // -25 dB keeps the -20 dB onset; -10 dB cuts it and the -15 dB tail.
-        #expect(Perturbation.trim(x, leadingDB: -25, trailingDB: -25, sampleRate: 8000) == Array(x[1600..<5600]))
-        #expect(Perturbation.trim(x, leadingDB: -10, trailingDB: -10, sampleRate: 8000) == Array(x[2400..<4800]))
-        #expect(Perturbation.trim(x, leadingDB: -10, trailingDB: -25, sampleRate: 8000) == Array(x[2400..<5600]))
-        // Silence stays as it is.
-        let silent = [Float](repeating: 0, count: 800)
-        #expect(Perturbation.trim(silent, leadingDB: -10, trailingDB: -10, sampleRate: 8000) == silent)
-    }
 }
 
 /// The robustness conditions of `asr evaluate --robustness`.
@@ -149,8 +135,6 @@ struct AugmentTests {
         #expect(load(#"{"reverb": {"probability": 2}}"#).contains("training.augment.reverb.probability"))
         #expect(load(#"{"silence": {"probability": 0.5, "seconds": [1, 0.5]}}"#).contains("training.augment.silence.seconds"))
         #expect(load(#"{"telephon": 0.5}"#).contains("telephon"))
-        #expect(load(#"{"trim": {"probability": 0.5, "level_db": [-10, 5]}}"#)
-            .contains("training.augment.trim.level_db: expected [low, high] with -60.0 <= low <= high <= 0.0 dB, got [-10.0, 5.0]"))
         #expect(load(#"{"vtlp": {"probability": 1, "warp": [0.5, 1.1]}}"#)
             .contains("training.augment.vtlp.warp: expected [low, high] with 0.7 <= low <= high <= 1.3, got [0.5, 1.1]"))
         let averageLast = #"{"data": {"train": {"path": "train.tsv"}}, "training": {"epochs": 20, "average_last": 30}}"#

@@ -37,18 +37,14 @@ public enum Perturbation {
     /// not the pauses, so that an SNR means the same for a trimmed word and for a word with
     /// silence around it.
     public static func speechPower(_ x: [Float], sampleRate: Int) -> Double {
-        let powers = blockPowers(x, block: max(1, sampleRate / 100))
-        guard let loudest = powers.max(), loudest > 0 else { return 0 }
-        let speech = powers.filter { $0 >= loudest / 1000 }
-        return speech.reduce(0, +) / Double(speech.count)
-    }
-
-    /// Mean power of each `block` samples of `x` (the last block may be shorter).
-    static func blockPowers(_ x: [Float], block: Int) -> [Double] {
-        stride(from: 0, to: x.count, by: block).map { start in
+        let block = max(1, sampleRate / 100)
+        let powers: [Double] = stride(from: 0, to: x.count, by: block).map { start in
             let end = min(x.count, start + block)
             return x[start..<end].reduce(0) { $0 + Double($1) * Double($1) } / Double(end - start)
         }
+        guard let loudest = powers.max(), loudest > 0 else { return 0 }
+        let speech = powers.filter { $0 >= loudest / 1000 }
+        return speech.reduce(0, +) / Double(speech.count)
     }
 
     /// `x` + `noise` (tiled or cut to length) scaled to `snrDB` below the speech power of `x`.
@@ -68,19 +64,6 @@ public enum Perturbation {
         let level = Float(pow(10, levelDB / 20))
         let n = noise(count: before + after, color: .pink, rng: &rng).map { $0 * level }
         return Array(n[..<before]) + x + Array(n[before...])
-    }
-
-    /// `x` cut at each end to the first (last) 10 ms block that comes within `leadingDB`
-    /// (`trailingDB`) of its loudest block, both negative: a recording trimmed tightly to the
-    /// word, its onset and tail clipped, as an aggressive endpointer (or some of FSDD's
-    /// speakers) leaves it. The loudest block is always kept.
-    public static func trim(_ x: [Float], leadingDB: Double, trailingDB: Double, sampleRate: Int) -> [Float] {
-        let block = max(1, sampleRate / 100)
-        let powers = blockPowers(x, block: block)
-        guard let loudest = powers.max(), loudest > 0 else { return x }
-        let first = powers.firstIndex { $0 >= loudest * pow(10, leadingDB / 10) }!
-        let last = powers.lastIndex { $0 >= loudest * pow(10, trailingDB / 10) }!
-        return Array(x[(first * block)..<min(x.count, (last + 1) * block)])
     }
 
     /// `x` played `factor` times as fast (and higher in pitch), as Kaldi's speed perturbation

@@ -2,8 +2,8 @@ import Foundation
 
 /// `training.augment` in a recipe: how each training utterance's audio is changed, on the fly
 /// and seeded (each utterance draws from its own seed, so --resume and MPI stay exact). Every
-/// part is off unless its probability is above 0. Applied in this order: trimming the ends,
-/// leading and trailing silence, reverberation, noise, telephone band, and VTLP when the features are computed
+/// part is off unless its probability is above 0. Applied in this order: leading and trailing
+/// silence, reverberation, noise, telephone band, and VTLP when the features are computed
 /// (speed and volume perturbation and SpecAugment are the `training` keys of those names).
 public struct AugmentConfig: Codable, Equatable, Sendable {
     /// Noise added at a random SNR (relative to the speech).
@@ -67,26 +67,6 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// The ends of the utterance cut away (`Perturbation.trim`): tightly trimmed recordings,
-    /// whose first and last frames are already loud, and whose utterance mean (CMVN) holds
-    /// no silence.
-    public struct Trim: Codable, Equatable, Sendable {
-        /// Default 0 (off).
-        public var probability: Double = 0
-        /// [low, high] level in dB below the loudest 10 ms at which each end is cut, drawn
-        /// separately for each end. Default [-25, -10].
-        public var levelDB: [Double] = [-25, -10]
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case probability, levelDB = "level_db" }
-        public init() {}
-        public init(from decoder: Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self), d = Trim()
-            probability = try c.value(.probability, or: d.probability)
-            levelDB = try c.value(.levelDB, or: d.levelDB)
-        }
-    }
-
     /// Vocal tract length perturbation (Jaitly and Hinton, 2013): the mel filterbank is warped
     /// by a factor drawn per utterance (Kaldi's VTLN warp, see `MelBanks`), so one speaker
     /// sounds like speakers with shorter or longer vocal tracts. Unlike speed perturbation it
@@ -111,13 +91,12 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
     public var reverb = Reverb()
     /// Share of utterances passed through a telephone line (`Perturbation.telephone`). Default 0.
     public var telephone: Double = 0
-    public var trim = Trim()
     public var silence = Silence()
     public var vtlp = VTLP()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case noise, reverb, telephone, trim, silence, vtlp }
+    enum CodingKeys: String, CodingKey, CaseIterable { case noise, reverb, telephone, silence, vtlp }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -125,14 +104,13 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         noise = try c.value(.noise, or: d.noise)
         reverb = try c.value(.reverb, or: d.reverb)
         telephone = try c.value(.telephone, or: d.telephone)
-        trim = try c.value(.trim, or: d.trim)
         silence = try c.value(.silence, or: d.silence)
         vtlp = try c.value(.vtlp, or: d.vtlp)
     }
 
     /// Whether any part is on.
     public var enabled: Bool {
-        noise.probability > 0 || reverb.probability > 0 || telephone > 0 || trim.probability > 0 || silence.probability > 0 || vtlp.probability > 0
+        noise.probability > 0 || reverb.probability > 0 || telephone > 0 || silence.probability > 0 || vtlp.probability > 0
     }
 
     /// Checks every value; errors name the key under `training.augment`. `base` (the recipe's
@@ -163,8 +141,6 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         try probability(reverb.probability, "reverb.probability")
         try range(reverb.rt60, "reverb.rt60", 0.05...3, " seconds")
         try probability(telephone, "telephone")
-        try probability(trim.probability, "trim.probability")
-        try range(trim.levelDB, "trim.level_db", -60...0, " dB")
         try probability(silence.probability, "silence.probability")
         try range(silence.seconds, "silence.seconds", 0...10, " seconds")
         try range(silence.levelDB, "silence.level_db", -120...(-20), " dBFS")
@@ -200,10 +176,6 @@ final class Augmenter {
         func draw(_ r: [Double]) -> Double { r[0] + Double(rng.uniform()) * (r[1] - r[0]) }
         func chance(_ p: Double) -> Bool { p > 0 && Double(rng.uniform()) < p }
         var y = x
-        if chance(config.trim.probability) {
-            y = Perturbation.trim(y, leadingDB: draw(config.trim.levelDB), trailingDB: draw(config.trim.levelDB),
-                                  sampleRate: sampleRate)
-        }
         if chance(config.silence.probability) {
             y = Perturbation.pad(y, leading: draw(config.silence.seconds), trailing: draw(config.silence.seconds),
                                  levelDB: draw(config.silence.levelDB), sampleRate: sampleRate, rng: &rng)
