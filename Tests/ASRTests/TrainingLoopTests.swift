@@ -159,4 +159,42 @@ struct TrainingLoopTests {
             _ = try CheckpointAveraging.average([odd, "\(run)/last.safetensors"])
         } throws: { "\($0)".hasPrefix(odd) && "\($0)".contains("only checkpoints of one training run can be averaged") }
     }
+
+    /// `cmvn: global` with no statistics file: the trainer gathers them over the training set,
+    /// every checkpoint carries them, inference uses them with no other file, and a run
+    /// stopped after epoch 1 resumes.
+    @Test func globalCMVNStatisticsTravelWithTheModel() throws {
+        let recordings = try #require(Fixtures.fsdd, "FSDD recordings not found beside the checkout (../shared/data/fsdd)")
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var (recipe, path) = try smallRecipe(in: dir, recordings: recordings, epochs: 2)
+        recipe.features.cmvn = .global
+        try JSONEncoder().encode(recipe).write(to: URL(fileURLWithPath: path))
+        #expect { try FeaturePipeline(config: recipe.features) } throws: {
+            "\($0)".contains("features.cmvn_stats: cmvn is 'global' but no statistics are given")
+        }
+        try Trainer(recipe: try Recipe.load(path), recipePath: path) { _ in }.run(resume: false, stopAfter: 1)
+        try Trainer(recipe: try Recipe.load(path), recipePath: path) { _ in }.run(resume: true)
+        #expect(FileManager.default.fileExists(atPath: "\(recipe.output!)/epoch-002.safetensors"))
+
+        // The statistics are those of the ten training files' features.
+        let checkpoint = try Checkpoint.load(from: "\(recipe.output!)/best.safetensors")
+        let stats = try #require(checkpoint.features.cmvnStatistics)
+        var plain = recipe.features
+        plain.cmvn = .none
+        let files = (0..<10).map { "\(recordings)/\($0)_jackson_7.wav" }
+        var expected = CMVNStats(dimension: plain.dimension)
+        for file in files { expected.accumulate(try FeaturePipeline(config: plain).features(ofFile: file)) }
+        #expect(stats.count == expected.count)
+        #expect(zip(stats.mean, expected.mean).allSatisfy { abs($0 - $1) < 1e-9 * max(1, abs($1)) })
+        #expect(zip(stats.variance, expected.variance).allSatisfy { abs($0 - $1) < 1e-6 * max(1, abs($1)) })
+        #expect(stats.variance.allSatisfy { $0 > 0 })
+
+        // The model's features are normalised with them, and no file is needed to do so.
+        let ours = try FeaturePipeline(config: checkpoint.features).features(ofFile: files[3])
+        var byHand = try FeaturePipeline(config: plain).features(ofFile: files[3])
+        stats.apply(to: &byHand, normVars: true)
+        #expect(ours == byHand)
+        _ = try Transcriber(checkpoint: "\(recipe.output!)/best.safetensors").transcribe(file: files[3])
+    }
 }

@@ -65,6 +65,21 @@ public struct CMVNStats: Codable, Equatable, Sendable {
         stats.apply(to: &features, normVars: normVars)
     }
 
+    /// The statistics file `config.cmvn_stats` names, checked against the features.
+    public static func load(for config: FeatureConfig) throws -> CMVNStats {
+        guard let path = config.cmvnStats else {
+            throw ConfigError(path: "features.cmvn_stats",
+                              message: "cmvn is 'global' but no statistics are given; asr train gathers them over the training set, "
+                                  + "asr cmvn-stats over any files")
+        }
+        let stats = try load(from: path)
+        guard stats.dimension == config.dimension else {
+            throw ConfigError(path: "features.cmvn_stats",
+                              message: "\(path) holds statistics of \(stats.dimension) dims; these features have \(config.dimension)")
+        }
+        return stats
+    }
+
     /// Reads statistics written by `save(to:)`.
     public static func load(from path: String) throws -> CMVNStats {
         guard let data = FileManager.default.contents(atPath: path) else {

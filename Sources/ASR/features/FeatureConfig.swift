@@ -21,7 +21,9 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         case none
         /// Mean (and, with `cmvn_norm_vars`, variance) of each utterance.
         case utterance
-        /// Statistics gathered over a data set (`asr cmvn-stats`), read from `cmvn_stats`.
+        /// Statistics of a whole data set, the same for every utterance: read from
+        /// `cmvn_stats` (written by `asr cmvn-stats`), or, when that is not given, gathered
+        /// by `asr train` over the training set. Either way the model's checkpoints carry them.
         case global
     }
 
@@ -79,7 +81,11 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     /// Normalise variance as well as mean. Default false (Kaldi's `apply-cmvn`).
     public var cmvnNormVars: Bool = false
     /// Path of global statistics (JSON written by `asr cmvn-stats`), for `cmvn: global`.
+    /// Default none: `asr train` gathers them over the training set.
     public var cmvnStats: String? = nil
+    /// The global statistics themselves. `asr train` fills this in (from `cmvn_stats` or the
+    /// training set) and so stores them in every checkpoint: a model needs no other file.
+    public var cmvnStatistics: CMVNStats? = nil
 
     public init() {}
 
@@ -141,7 +147,9 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         if energyFloor < 0 { throw fail("energy_floor", "expected 0 or more, got \(energyFloor)") }
         if !(0...4).contains(deltaOrder) { throw fail("delta_order", "expected 0 to 4, got \(deltaOrder)") }
         if !(1...10).contains(deltaWindow) { throw fail("delta_window", "expected 1 to 10, got \(deltaWindow)") }
-        if cmvn == .global && cmvnStats == nil { throw fail("cmvn_stats", "cmvn is 'global' but no statistics file is given") }
+        if let stats = cmvnStatistics, stats.dimension != dimension {
+            throw fail("cmvn_statistics", "statistics of \(stats.dimension) dims; these features have \(dimension)")
+        }
     }
 }
 
@@ -155,7 +163,7 @@ extension FeatureConfig {
         case cepstralLifter = "cepstral_lifter", useEnergy = "use_energy", rawEnergy = "raw_energy"
         case energyFloor = "energy_floor", useLogFbank = "use_log_fbank", usePower = "use_power"
         case deltaOrder = "delta_order", deltaWindow = "delta_window"
-        case cmvn, cmvnNormVars = "cmvn_norm_vars", cmvnStats = "cmvn_stats"
+        case cmvn, cmvnNormVars = "cmvn_norm_vars", cmvnStats = "cmvn_stats", cmvnStatistics = "cmvn_statistics"
     }
 
     public init(from decoder: Decoder) throws {
@@ -189,5 +197,6 @@ extension FeatureConfig {
         cmvn = try c.value(.cmvn, or: d.cmvn)
         cmvnNormVars = try c.value(.cmvnNormVars, or: d.cmvnNormVars)
         cmvnStats = try c.decodeIfPresent(String.self, forKey: .cmvnStats)
+        cmvnStatistics = try c.decodeIfPresent(CMVNStats.self, forKey: .cmvnStatistics)
     }
 }

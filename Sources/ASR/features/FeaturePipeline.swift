@@ -23,13 +23,8 @@ public final class FeaturePipeline {
     public init(config: FeatureConfig) throws {
         self.config = config
         computer = try FeatureComputer(config: config)
-        if config.cmvn == .global, let path = config.cmvnStats {
-            let stats = try CMVNStats.load(from: path)
-            guard stats.dimension == config.dimension else {
-                throw ConfigError(path: "features.cmvn_stats",
-                                  message: "\(path) holds statistics of \(stats.dimension) dims; these features have \(config.dimension)")
-            }
-            globalStats = stats
+        if config.cmvn == .global {
+            globalStats = try config.cmvnStatistics ?? CMVNStats.load(for: config)
         } else {
             globalStats = nil
         }

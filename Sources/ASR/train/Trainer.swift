@@ -29,7 +29,6 @@ public final class Trainer {
     /// `log` is called on rank 0 only.
     public init(recipe: Recipe, recipePath: String, communicator: any Communicator = SingleProcess(),
                 log: @escaping (String) -> Void) throws {
-        self.recipe = recipe
         self.recipePath = recipePath
         self.folder = recipe.outputFolder
         self.communicator = communicator
@@ -37,6 +36,7 @@ public final class Trainer {
         tokenizer = try recipe.tokens.makeTokenizer()
         data = try TrainingSets(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer, log: self.log)
         try data.dropUnfitItems(log: self.log)
+        self.recipe = try recipe.withGlobalCMVN(over: data.train, log: self.log)
         progress = communicator.isRoot ? ProgressReporter() : nil
     }
 
