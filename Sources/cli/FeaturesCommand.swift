@@ -39,8 +39,11 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (config, fixedRate) = try options.resolve()
+        var (config, fixedRate) = try options.resolve()
         try config.validate()
+        // Global statistics are read once, here: a missing or unreadable file is one error
+        // before any audio, not one per file, and the workers' pipelines share what was read.
+        if config.cmvn == .global && config.cmvnStatistics == nil { config.cmvnStatistics = try CMVNStats.load(for: config) }
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
         let extractors = FeatureExtractors(config: config, fixedRate: fixedRate, workers: jobs)
         let outputFolder = output, format = format
