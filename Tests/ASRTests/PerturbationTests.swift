@@ -68,6 +68,26 @@ struct PerturbationTests {
         }
     }
 
+    @Test func equaliserFiltersHaveTheAskedGains() {
+        let rate = 8000
+        let low = Biquad.lowShelf(corner: 300, gainDB: 9, sampleRate: rate)
+        let peak = Biquad.peak(center: 1000, gainDB: -7, q: 1.41, sampleRate: rate)
+        let high = Biquad.highShelf(corner: 2000, gainDB: 12, sampleRate: rate)
+        // The cookbook's promises: the full gain at 0 Hz (low shelf), at the centre (peak) and
+        // at Nyquist (high shelf), half of it (in dB) at a shelf's corner, 0 dB far away.
+        #expect(abs(low.gainDB(at: 0, sampleRate: rate) - 9) < 1e-6 && abs(low.gainDB(at: 300, sampleRate: rate) - 4.5) < 1e-6)
+        #expect(abs(low.gainDB(at: 3500, sampleRate: rate)) < 0.2)
+        #expect(abs(peak.gainDB(at: 1000, sampleRate: rate) + 7) < 1e-6 && abs(peak.gainDB(at: 100, sampleRate: rate)) < 0.5)
+        #expect(abs(high.gainDB(at: 4000, sampleRate: rate) - 12) < 1e-6 && abs(high.gainDB(at: 2000, sampleRate: rate) - 6) < 1e-6)
+        #expect(abs(high.gainDB(at: 100, sampleRate: rate)) < 0.2)
+        // And a tone run through each filter comes out with that gain (after the filter settles).
+        for (filter, f) in [(low, 150.0), (peak, 1000), (peak, 2500), (high, 2700), (high, 500)] {
+            let x = tone(f, rate: rate, seconds: 1), y = filter.run(x)
+            let measured = db(power(Array(y[(rate / 4)...])), power(Array(x[(rate / 4)...])))
+            #expect(abs(measured - filter.gainDB(at: f, sampleRate: rate)) < 0.05, "\(f) Hz: \(measured) dB")
+        }
+    }
+
     @Test func speedChangesLengthAndPitch() throws {
         let x = tone(500, rate: 8000, seconds: 1)
         let y = try Perturbation.speed(x, factor: 1.1, sampleRate: 8000)
@@ -135,6 +155,8 @@ struct AugmentTests {
         #expect(load(#"{"reverb": {"probability": 2}}"#).contains("training.augment.reverb.probability"))
         #expect(load(#"{"silence": {"probability": 0.5, "seconds": [1, 0.5]}}"#).contains("training.augment.silence.seconds"))
         #expect(load(#"{"telephon": 0.5}"#).contains("telephon"))
+        #expect(load(#"{"eq": {"probability": 0.5, "gain_db": [-40, 10]}}"#)
+            .contains("training.augment.eq.gain_db: expected [low, high] with -30.0 <= low <= high <= 30.0 dB, got [-40.0, 10.0]"))
         #expect(load(#"{"vtlp": {"probability": 1, "warp": [0.5, 1.1]}}"#)
             .contains("training.augment.vtlp.warp: expected [low, high] with 0.7 <= low <= high <= 1.3, got [0.5, 1.1]"))
         let averageLast = #"{"data": {"train": {"path": "train.tsv"}}, "training": {"epochs": 20, "average_last": 30}}"#
@@ -165,6 +187,29 @@ struct AugmentTests {
         // Nothing on: the audio is untouched.
         var none = SeededRandom(seed: 1)
         #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, base: "").apply(x, rng: &none) == x)
+    }
+
+    @Test func equalisationIsSeededAndTiltsAsAsked() throws {
+        func augmenter(gain: Double) throws -> Augmenter {
+            var config = AugmentConfig()
+            config.eq.probability = 1
+            config.eq.gainDB = [gain, gain]
+            return try Augmenter(config: config, sampleRate: 8000, base: "")
+        }
+        let x = sine(3500, rate: 8000, seconds: 0.5)
+        func power(_ y: [Float]) -> Double { y[2000...].reduce(0) { $0 + Double($1) * Double($1) } }
+        var a = SeededRandom(seed: 4), b = SeededRandom(seed: 4), c = SeededRandom(seed: 5)
+        let boosted = try augmenter(gain: 10).apply(x, rng: &a)
+        #expect(try augmenter(gain: 10).apply(x, rng: &b) == boosted)
+        #expect(try augmenter(gain: 10).apply(x, rng: &c) != boosted)
+        // Every high shelf has its corner at 3 kHz or below, so 3.5 kHz gains more than half
+        // of the shelf's 10 dB; the peak filter adds to that, the low shelf hardly matters.
+        #expect(10 * log10(power(boosted) / power(x)) > 5)
+        var d = SeededRandom(seed: 4)
+        #expect(10 * log10(power(try augmenter(gain: -10).apply(x, rng: &d)) / power(x)) < -5)
+        // 0 dB filters pass the audio through.
+        var e = SeededRandom(seed: 4)
+        #expect(zip(try augmenter(gain: 0).apply(x, rng: &e), x).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
     @Test func vtlpDrawsWarpsInItsRangeAndNothingWhenOff() throws {

@@ -137,6 +137,46 @@ struct Biquad {
         return Biquad(b0: (1 + c) / 2 / a0, b1: -(1 + c) / a0, b2: (1 + c) / 2 / a0, a1: -2 * c / a0, a2: (1 - alpha) / a0)
     }
 
+    /// Gain of `gainDB` below `corner` Hz, 0 dB well above it (shelf slope S = 1).
+    static func lowShelf(corner: Double, gainDB: Double, sampleRate: Int) -> Biquad {
+        shelf(corner: corner, gainDB: gainDB, sampleRate: sampleRate, high: false)
+    }
+
+    /// Gain of `gainDB` above `corner` Hz, 0 dB well below it (shelf slope S = 1).
+    static func highShelf(corner: Double, gainDB: Double, sampleRate: Int) -> Biquad {
+        shelf(corner: corner, gainDB: gainDB, sampleRate: sampleRate, high: true)
+    }
+
+    /// Gain of `gainDB` at `center` Hz, falling to 0 dB away from it; `q` sets the width.
+    static func peak(center: Double, gainDB: Double, q: Double, sampleRate: Int) -> Biquad {
+        let a = pow(10, gainDB / 40), w = 2 * Double.pi * center / Double(sampleRate)
+        let alpha = sin(w) / (2 * q), c = cos(w), a0 = 1 + alpha / a
+        return Biquad(b0: (1 + alpha * a) / a0, b1: -2 * c / a0, b2: (1 - alpha * a) / a0,
+                      a1: -2 * c / a0, a2: (1 - alpha / a) / a0)
+    }
+
+    private static func shelf(corner: Double, gainDB: Double, sampleRate: Int, high: Bool) -> Biquad {
+        let a = pow(10, gainDB / 40), w = 2 * Double.pi * corner / Double(sampleRate), c = cos(w)
+        let beta = 2 * a.squareRoot() * sin(w) / 2.0.squareRoot()   // 2 sqrt(A) alpha, with S = 1
+        let s: Double = high ? -1 : 1   // the high shelf is the low one with the sign of cos flipped
+        let a0 = (a + 1) + s * (a - 1) * c + beta
+        return Biquad(b0: a * ((a + 1) - s * (a - 1) * c + beta) / a0,
+                      b1: s * 2 * a * ((a - 1) - s * (a + 1) * c) / a0,
+                      b2: a * ((a + 1) - s * (a - 1) * c - beta) / a0,
+                      a1: -s * 2 * ((a - 1) + s * (a + 1) * c) / a0,
+                      a2: ((a + 1) + s * (a - 1) * c - beta) / a0)
+    }
+
+    /// Magnitude of the response at `frequency` Hz, in dB.
+    func gainDB(at frequency: Double, sampleRate: Int) -> Double {
+        let w = 2 * Double.pi * frequency / Double(sampleRate)
+        func magnitude(_ c0: Double, _ c1: Double, _ c2: Double) -> Double {
+            let re = c0 + c1 * cos(w) + c2 * cos(2 * w), im = -(c1 * sin(w) + c2 * sin(2 * w))
+            return (re * re + im * im).squareRoot()
+        }
+        return 20 * log10(magnitude(b0, b1, b2) / magnitude(1, a1, a2))
+    }
+
     func run(_ x: [Float]) -> [Float] {
         var x1 = 0.0, x2 = 0.0, y1 = 0.0, y2 = 0.0
         return x.map { v in

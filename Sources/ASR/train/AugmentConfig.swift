@@ -3,7 +3,7 @@ import Foundation
 /// `training.augment` in a recipe: how each training utterance's audio is changed, on the fly
 /// and seeded (each utterance draws from its own seed, so --resume and MPI stay exact). Every
 /// part is off unless its probability is above 0. Applied in this order: leading and trailing
-/// silence, reverberation, noise, telephone band, and VTLP when the features are computed
+/// silence, reverberation, equalisation, noise, telephone band, and VTLP when the features are computed
 /// (speed and volume perturbation and SpecAugment are the `training` keys of those names).
 public struct AugmentConfig: Codable, Equatable, Sendable {
     /// Noise added at a random SNR (relative to the speech).
@@ -87,8 +87,30 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         }
     }
 
+    /// Random equalisation: the colouring of another microphone, sound card or room. Three
+    /// filters in series, each with its own gain drawn from `gain_db`: a low shelf (corner
+    /// 150-600 Hz), a peak (300-3000 Hz, one octave wide) and a high shelf (corner 1-3 kHz),
+    /// centre frequencies drawn log-uniformly. FSDD's speakers differ this way: one has 8-14 dB
+    /// more energy above 2 kHz than the rest.
+    public struct EQ: Codable, Equatable, Sendable {
+        /// Default 0 (off).
+        public var probability: Double = 0
+        /// [low, high] gain in dB of each filter, drawn uniformly. Default [-10, 10].
+        public var gainDB: [Double] = [-10, 10]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case probability, gainDB = "gain_db" }
+        public init() {}
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self), d = EQ()
+            probability = try c.value(.probability, or: d.probability)
+            gainDB = try c.value(.gainDB, or: d.gainDB)
+        }
+    }
+
     public var noise = Noise()
     public var reverb = Reverb()
+    public var eq = EQ()
     /// Share of utterances passed through a telephone line (`Perturbation.telephone`). Default 0.
     public var telephone: Double = 0
     public var silence = Silence()
@@ -96,13 +118,14 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case noise, reverb, telephone, silence, vtlp }
+    enum CodingKeys: String, CodingKey, CaseIterable { case noise, reverb, eq, telephone, silence, vtlp }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self), d = AugmentConfig()
         noise = try c.value(.noise, or: d.noise)
         reverb = try c.value(.reverb, or: d.reverb)
+        eq = try c.value(.eq, or: d.eq)
         telephone = try c.value(.telephone, or: d.telephone)
         silence = try c.value(.silence, or: d.silence)
         vtlp = try c.value(.vtlp, or: d.vtlp)
@@ -110,7 +133,7 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
 
     /// Whether any part is on.
     public var enabled: Bool {
-        noise.probability > 0 || reverb.probability > 0 || telephone > 0 || silence.probability > 0 || vtlp.probability > 0
+        noise.probability > 0 || reverb.probability > 0 || eq.probability > 0 || telephone > 0 || silence.probability > 0 || vtlp.probability > 0
     }
 
     /// Checks every value; errors name the key under `training.augment`. `base` (the recipe's
@@ -140,6 +163,8 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         }
         try probability(reverb.probability, "reverb.probability")
         try range(reverb.rt60, "reverb.rt60", 0.05...3, " seconds")
+        try probability(eq.probability, "eq.probability")
+        try range(eq.gainDB, "eq.gain_db", -30...30, " dB")
         try probability(telephone, "telephone")
         try probability(silence.probability, "silence.probability")
         try range(silence.seconds, "silence.seconds", 0...10, " seconds")
@@ -183,6 +208,16 @@ final class Augmenter {
         if chance(config.reverb.probability) {
             let h = Perturbation.roomImpulseResponse(rt60: draw(config.reverb.rt60), sampleRate: sampleRate, rng: &rng)
             y = Perturbation.reverberate(y, impulseResponse: h)
+        }
+        if chance(config.eq.probability) {
+            func logUniform(_ low: Double, _ high: Double) -> Double { low * pow(high / low, Double(rng.uniform())) }
+            let top = 0.45 * Double(sampleRate)
+            let filters = [Biquad.lowShelf(corner: logUniform(150, 600), gainDB: draw(config.eq.gainDB), sampleRate: sampleRate),
+                           Biquad.peak(center: logUniform(300, min(3000, top)), gainDB: draw(config.eq.gainDB), q: 1.41,
+                                       sampleRate: sampleRate),
+                           Biquad.highShelf(corner: logUniform(1000, min(3000, top)), gainDB: draw(config.eq.gainDB),
+                                            sampleRate: sampleRate)]
+            for filter in filters { y = filter.run(y) }
         }
         if chance(config.noise.probability) {
             let snr = draw(config.noise.snrDB)
