@@ -90,13 +90,13 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
     /// Random equalisation: the colouring of another microphone, sound card or room. Three
     /// filters in series, each with its own gain drawn from `gain_db`: a low shelf (corner
     /// 150-600 Hz), a peak (300-3000 Hz, one octave wide) and a high shelf (corner 1-3 kHz),
-    /// centre frequencies drawn log-uniformly. FSDD's speakers differ this way: one has 8-14 dB
-    /// more energy above 2 kHz than the rest.
+    /// centre frequencies drawn log-uniformly. FSDD's speakers differ this way: george's share
+    /// of energy at 3-4 kHz is 8-15 dB above the other five's (median over his recordings).
     public struct EQ: Codable, Equatable, Sendable {
         /// Default 0 (off).
         public var probability: Double = 0
-        /// [low, high] gain in dB of each filter, drawn uniformly. Default [-10, 10].
-        public var gainDB: [Double] = [-10, 10]
+        /// [low, high] gain in dB of each filter, drawn uniformly. Default [-15, 15].
+        public var gainDB: [Double] = [-15, 15]
 
         enum CodingKeys: String, CodingKey, CaseIterable { case probability, gainDB = "gain_db" }
         public init() {}
