@@ -3,8 +3,9 @@ import Foundation
 /// `training.augment` in a recipe: how each training utterance's audio is changed, on the fly
 /// and seeded (each utterance draws from its own seed, so --resume and MPI stay exact). Every
 /// part is off unless its probability is above 0. Applied in this order: leading and trailing
-/// silence, reverberation, equalisation, noise, telephone band, and VTLP when the features are computed
-/// (speed and volume perturbation and SpecAugment are the `training` keys of those names).
+/// silence, reverberation, equalisation, noise, telephone band, and VTLP when the features are
+/// computed (speed and volume perturbation and SpecAugment are the `training` keys of those
+/// names).
 public struct AugmentConfig: Codable, Equatable, Sendable {
     /// Noise added at a random SNR (relative to the speech).
     public struct Noise: Codable, Equatable, Sendable {
@@ -215,7 +216,7 @@ final class Augmenter {
             let filters = [Biquad.lowShelf(corner: logUniform(150, 600), gainDB: draw(config.eq.gainDB), sampleRate: sampleRate),
                            Biquad.peak(center: logUniform(300, min(3000, top)), gainDB: draw(config.eq.gainDB), q: 1.41,
                                        sampleRate: sampleRate),
-                           Biquad.highShelf(corner: logUniform(1000, min(3000, top)), gainDB: draw(config.eq.gainDB),
+                           Biquad.highShelf(corner: logUniform(min(1000, top), min(3000, top)), gainDB: draw(config.eq.gainDB),
                                             sampleRate: sampleRate)]
             for filter in filters { y = filter.run(y) }
         }
