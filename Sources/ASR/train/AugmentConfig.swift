@@ -134,7 +134,8 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
 
     /// Whether any part is on.
     public var enabled: Bool {
-        noise.probability > 0 || reverb.probability > 0 || eq.probability > 0 || telephone > 0 || silence.probability > 0 || vtlp.probability > 0
+        noise.probability > 0 || reverb.probability > 0 || eq.probability > 0 || telephone > 0
+            || silence.probability > 0 || vtlp.probability > 0
     }
 
     /// Checks every value; errors name the key under `training.augment`. `base` (the recipe's
