@@ -46,7 +46,7 @@ struct EvaluateCommand: ParsableCommand {
         if model == nil { printError("asr: using model \(path)\n") }
         let checkpoint = try Checkpoint.load(from: path)
         let tokenizer = try Tokenizer(symbols: checkpoint.tokens)
-        let decoding = try decodingOptions.apply(to: try Transcriber.storedDecoding(of: checkpoint, path: path))
+        let decoding = try decodingOptions.apply(to: try Recognizer.storedDecoding(of: checkpoint, path: path))
 
         var set = DataSetConfig(path: manifest)
         set.takes = takes

@@ -33,7 +33,9 @@ struct ParamsCommand: ParsableCommand {
         var counts: [CellType: (recurrent: Int, total: Int)] = [:]
         for cell in CellType.allCases {
             config.cell = cell
-            counts[cell] = config.parameterCount(inputSize: inputSize, vocabSize: vocabSize)
+            // Counted on a model built from the configuration (the one count of the layers).
+            let model = AcousticModel(config: config, inputSize: inputSize, vocabSize: vocabSize)
+            counts[cell] = (model.recurrentParameterCount, model.parameterCount)
             let c = counts[cell]!
             print("  \(cell.rawValue.uppercased().padding(toLength: 5, withPad: " ", startingAt: 0)) recurrent \(c.recurrent), total \(c.total) "
                   + "(\(c.total * 4 / 1024) KiB as float32)")

@@ -37,7 +37,7 @@ final class ResultSink {
 
     /// The output line of a transcribed file, or nil when the result went to its own subtitle
     /// file in --output-dir.
-    func render(file: String, _ r: Transcriber.Result) throws -> String? {
+    func render(file: String, _ r: RecognitionResult) throws -> String? {
         switch format {
         case .text: return several || output != nil ? "\(file)\t\(r.text)" : r.text
         case .json: return TranscriptRenderer.json(file: file, r, pretty: true)

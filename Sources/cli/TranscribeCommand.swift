@@ -89,8 +89,8 @@ struct TranscribeCommand: ParsableCommand {
         let path = try model ?? TranscribeCommand.newestModel()
         if model == nil && isRoot { printError("asr: using model \(path)\n") }
         let checkpoint = try Checkpoint.load(from: path)
-        let decoding = try decodingOptions.apply(to: try Transcriber.storedDecoding(of: checkpoint, path: path))
-        var options = TranscriberOptions()
+        let decoding = try decodingOptions.apply(to: try Recognizer.storedDecoding(of: checkpoint, path: path))
+        var options = RecognizerOptions()
         options.chunkSeconds = chunkSeconds
         if vad { options.vad = VADOptions() }
 
@@ -114,7 +114,8 @@ struct TranscribeCommand: ParsableCommand {
         guard !todo.isEmpty else { return }
 
         let mine = ranks == 1 ? todo.count : (todo.count - rank + ranks - 1) / ranks
-        let batch = try BatchTranscriber(checkpoint: checkpoint, path: path, decoding: decoding, options: options,
+        let recognizer = try Recognizer(checkpoint: checkpoint, decoding: decoding, options: options)
+        let batch = try BatchTranscriber(recognizer: recognizer,
                                          jobs: jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount / ranks),
                                          batchSize: batchSize, files: max(1, mine))
         let progress = ProgressLine(enabled: !quiet && todo.count > 1 && isRoot)
@@ -129,7 +130,7 @@ struct TranscribeCommand: ParsableCommand {
                               + speed(audio: allAudio, wall: elapsed) + (allFailed > 0 ? ", \(Int(allFailed)) failed" : ""))
         }
         // The output line of one result (nil: none), counting what it adds.
-        func line(_ file: String, _ result: Result<Transcriber.Result, Error>) throws -> String? {
+        func line(_ file: String, _ result: Result<RecognitionResult, Error>) throws -> String? {
             switch result {
             case .success(let r):
                 audioSeconds += r.duration

@@ -30,18 +30,19 @@ struct DataParallelTests {
     static func gradient(_ model: AcousticModel, _ items: [(id: String, features: FeatureMatrix, labels: [Int], seed: UInt64)],
                          perSequenceSeeds: Bool) throws -> [Float] {
         let batch = Batch(seeded: items)
-        model.zeroGrad()
-        model.encoder.sequenceSeeds = perSequenceSeeds ? batch.seeds : nil
-        if !perSequenceSeeds { model.encoder.reseedDropout(3) }
-        let logits = batch.features.withUnsafeBufferPointer {
-            model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: true)
+        let workspace = model.makeWorkspace()
+        model.parameters.zeroGrad()
+        if !perSequenceSeeds { model.stack.reseedDropout(workspace.stack, 3) }
+        let out = batch.features.withUnsafeBufferPointer {
+            model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, workspace: workspace,
+                          pass: ForwardPass(training: true, sequenceSeeds: perSequenceSeeds ? batch.seeds : nil))
         }
-        var grad = [Float](repeating: 0, count: batch.T * batch.B * 7)
+        var grad = [Float](repeating: 0, count: out.T * batch.B * 7)
         _ = try grad.withUnsafeMutableBufferPointer {
-            try CTCLoss(reduction: .mean).compute(logits: logits, T: batch.T, B: batch.B, V: 7, inputLengths: batch.lengths,
+            try CTCLoss(reduction: .mean).compute(logits: out.logits, T: out.T, B: batch.B, V: 7, inputLengths: out.lengths,
                                                   targets: batch.targets, gradLogits: $0.baseAddress!)
         }
-        grad.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
+        grad.withUnsafeBufferPointer { model.backward($0.baseAddress!, workspace: workspace) }
         return model.parameters.flatMap(\.grad)
     }
 

@@ -62,12 +62,19 @@ struct GradientCheckTests {
     @Test func linear() {
         var rng = SeededRandom(seed: 1)
         let layer = Linear(inputSize: 5, outputSize: 4, name: "lin", rng: &rng)
-        var x = randomArray(7 * 5, seed: 2)
+        let workspace = layer.makeWorkspace()
+        // The layer reads its input again in backward: x lives in memory the test owns.
+        let x = UnsafeMutableBufferPointer<Float>.allocate(capacity: 7 * 5)
+        defer { x.deallocate() }
+        _ = x.initialize(from: randomArray(7 * 5, seed: 2))
         let w = randomArray(7 * 4, seed: 3)
-        let lossOf = { () -> Double in x.withUnsafeBufferPointer { self.dot(layer.forward($0.baseAddress!, rows: 7), w) } }
+        let input = PackedRows(data: x.baseAddress!, width: 5, layout: PackedLayout(lengths: [7], T: 7))
+        let lossOf = { () -> Double in self.dot(layer.forward(input, workspace: workspace, pass: .inference).data, w) }
         _ = lossOf()
         layer.zeroGrad()
-        let dx = w.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: layer.backward($0.baseAddress!), count: 7 * 5)) }
+        let dx = w.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: layer.backward($0.baseAddress!, workspace: workspace, inputGradient: true), count: 7 * 5))
+        }
         for p in layer.parameters { check(p, loss: lossOf) }
         check("x", count: x.count, get: { x[$0] }, set: { x[$0] = $1 }, analytic: dx, samples: 35, loss: lossOf)
     }
@@ -76,7 +83,7 @@ struct GradientCheckTests {
     func encoderStack(cell: CellType, bidirectional: Bool) {
         let (T, B, I) = (Self.T, Self.B, 3)
         var rng = SeededRandom(seed: 7)
-        let encoder = RecurrentEncoder(cell: cell, inputSize: I, hidden: 4, layers: 2, bidirectional: bidirectional, rng: &rng)
+        let encoder = PaddedStack(RecurrentEncoder.stack(cell: cell, inputSize: I, hidden: 4, layers: 2, bidirectional: bidirectional, rng: &rng))
         var x = randomArray(T * B * I, seed: 11, scale: 1.5)
         let w = lossWeights(width: encoder.outputSize, seed: 13)
         let lossOf = { () -> Double in
@@ -105,14 +112,13 @@ struct GradientCheckTests {
         config.layers = 2
         config.projection = 4
         let model = AcousticModel(config: config, inputSize: F, vocabSize: V)
+        let workspace = model.makeWorkspace()
         let x = randomArray(T * B * F, seed: 21)
         let w = lossWeights(width: V, seed: 23)
-        let lossOf = { () -> Double in
-            x.withUnsafeBufferPointer { self.dot(model.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, training: false), w) }
-        }
+        let lossOf = { () -> Double in self.dot(model.logits(x, T: T, B: B, lengths: Self.lengths, workspace: workspace), w) }
         _ = lossOf()
-        model.zeroGrad()
-        w.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
+        model.parameters.zeroGrad()
+        w.withUnsafeBufferPointer { model.backward($0.baseAddress!, workspace: workspace) }
         #expect(model.parameters.count == 2 + 16 + 2)
         for p in model.parameters { _ = check(p, samples: 6, loss: lossOf) }
     }
@@ -122,7 +128,7 @@ struct GradientCheckTests {
     @Test func dropoutBetweenLayers() {
         let (T, B, I) = (Self.T, Self.B, 3)
         var rng = SeededRandom(seed: 9)
-        let encoder = RecurrentEncoder(cell: .gru, inputSize: I, hidden: 4, layers: 3, dropout: 0.4, rng: &rng)
+        let encoder = PaddedStack(RecurrentEncoder.stack(cell: .gru, inputSize: I, hidden: 4, layers: 3, dropout: 0.4, rng: &rng))
         let x = randomArray(T * B * I, seed: 10)
         let w = lossWeights(width: encoder.outputSize, seed: 12)
         let lossOf = { (training: Bool) -> Double in
@@ -144,7 +150,7 @@ struct GradientCheckTests {
     func raggedBatchEqualsSequencesAlone(cell: CellType) {
         let (T, B, I) = (Self.T, Self.B, 3)
         var rng = SeededRandom(seed: 5)
-        let encoder = RecurrentEncoder(cell: cell, inputSize: I, hidden: 4, layers: 2, rng: &rng)
+        let encoder = PaddedStack(RecurrentEncoder.stack(cell: cell, inputSize: I, hidden: 4, layers: 2, rng: &rng))
         let x = randomArray(T * B * I, seed: 6)
         let batch = encoder.forwardPadded(x, T: T, B: B, lengths: Self.lengths, training: false)
         for b in 0..<B {
@@ -168,11 +174,9 @@ struct GradientCheckTests {
         gru.cell = .gru
         var lstm = gru
         lstm.cell = .lstm
-        let g = gru.parameterCount(inputSize: 39, vocabSize: 29), l = lstm.parameterCount(inputSize: 39, vocabSize: 29)
-        #expect(g.recurrent == 3 * 2 * (128 * 39 + 128 * 128 + 2 * 128) + 3 * 2 * (128 * 256 + 128 * 128 + 2 * 128))
-        #expect(g.recurrent * 4 == l.recurrent * 3)
-        #expect(g.total == g.recurrent + 29 * 256 + 29)
-        let model = AcousticModel(config: gru, inputSize: 39, vocabSize: 29)
-        #expect(model.parameterCount == g.total)
+        let g = AcousticModel(config: gru, inputSize: 39, vocabSize: 29), l = AcousticModel(config: lstm, inputSize: 39, vocabSize: 29)
+        #expect(g.recurrentParameterCount == 3 * 2 * (128 * 39 + 128 * 128 + 2 * 128) + 3 * 2 * (128 * 256 + 128 * 128 + 2 * 128))
+        #expect(g.recurrentParameterCount * 4 == l.recurrentParameterCount * 3)
+        #expect(g.parameterCount == g.recurrentParameterCount + 29 * 256 + 29)
     }
 }

@@ -60,46 +60,56 @@ func sine(_ frequency: Double, rate: Int, seconds: Double, amplitude: Float = 0.
     (0..<Int(Double(rate) * seconds)).map { amplitude * Float(sin(2 * Double.pi * frequency * Double($0) / Double(rate))) }
 }
 
-extension RecurrentEncoder {
-    /// Test convenience: padded (T, B, I) in, padded (T, B, D·H) out (zeros on padding).
+/// Test convenience: a layer stack with one workspace, run on padded (T, B, ·) arrays. It
+/// holds the packed input, which the layers read again in backward.
+final class PaddedStack {
+    let stack: LayerStack
+    let workspace: LayerWorkspace
+    private let input = Buffer()
+    var inputSize: Int { stack.inputSize }
+    var outputSize: Int { stack.outputSize }
+    var parameters: [Parameter] { stack.parameters }
+
+    init(_ stack: LayerStack) {
+        self.stack = stack
+        workspace = stack.makeWorkspace()
+    }
+
+    func zeroGrad() { stack.zeroGrad() }
+    func reseedDropout(_ seed: UInt64) { stack.reseedDropout(workspace, seed) }
+
+    /// Padded (T, B, I) in, padded (T, B, D·H) out (zeros on padding).
     func forwardPadded(_ x: [Float], T: Int, B: Int, lengths: [Int], training: Bool) -> [Float] {
         let layout = PackedLayout(lengths: lengths, T: T)
-        var packed = [Float](repeating: 0, count: layout.rows * inputSize)
-        x.withUnsafeBufferPointer { p in packed.withUnsafeMutableBufferPointer { layout.pack(p.baseAddress!, width: inputSize, into: $0.baseAddress!) } }
-        // The encoder keeps a pointer to its input until backward: hold the packed copy.
-        let held = HeldInputs.shared.hold(packed, for: self)
-        let y = forward(held, layout: layout, training: training)
+        let packed = input.reserve(layout.rows * inputSize)
+        x.withUnsafeBufferPointer { layout.pack($0.baseAddress!, width: inputSize, into: packed) }
+        let y = stack.forward(PackedRows(data: packed, width: inputSize, layout: layout), workspace: workspace,
+                              pass: ForwardPass(training: training))
         var out = [Float](repeating: 0, count: T * B * outputSize)
-        out.withUnsafeMutableBufferPointer { layout.unpack(y, width: outputSize, into: $0.baseAddress!) }
+        out.withUnsafeMutableBufferPointer { y.layout.unpack(y.data, width: outputSize, into: $0.baseAddress!) }
         return out
     }
 
-    /// Test convenience: dy padded (T, B, D·H) -> dx padded (T, B, I).
+    /// dy padded (T, B, D·H) -> dx padded (T, B, I).
     func backwardPadded(_ dy: [Float], T: Int, B: Int, lengths: [Int]) -> [Float] {
         let layout = PackedLayout(lengths: lengths, T: T)
         var packed = [Float](repeating: 0, count: layout.rows * outputSize)
         dy.withUnsafeBufferPointer { p in packed.withUnsafeMutableBufferPointer { layout.pack(p.baseAddress!, width: outputSize, into: $0.baseAddress!) } }
-        let dx = packed.withUnsafeBufferPointer { backward($0.baseAddress!, inputGradient: true)! }
+        let dx = packed.withUnsafeBufferPointer { stack.backward($0.baseAddress!, workspace: workspace, inputGradient: true)! }
         var out = [Float](repeating: 0, count: T * B * inputSize)
         out.withUnsafeMutableBufferPointer { layout.unpack(dx, width: inputSize, into: $0.baseAddress!) }
         return out
     }
 }
 
-/// Inputs handed to encoders by the padded test helpers, kept alive until the encoder's next
-/// forward (it reads its input again in backward). Tests run in parallel: guarded by a lock.
-final class HeldInputs: @unchecked Sendable {
-    static let shared = HeldInputs()
-    private let lock = NSLock()
-    private var buffers: [ObjectIdentifier: UnsafeMutableBufferPointer<Float>] = [:]
+extension AcousticModel {
+    /// The encoder alone (every layer but the classifier), for comparisons with PyTorch.
+    var encoderStack: LayerStack { LayerStack(Array(layers.dropLast())) }
 
-    func hold(_ values: [Float], for owner: AnyObject) -> UnsafePointer<Float> {
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(values.count, 1))
-        _ = buffer.initialize(from: values)
-        lock.lock()
-        defer { lock.unlock() }
-        buffers[ObjectIdentifier(owner)]?.deallocate()
-        buffers[ObjectIdentifier(owner)] = buffer
-        return UnsafePointer(buffer.baseAddress!)
+    /// Test convenience: a forward pass with a workspace of its own; the logits (T, B, V) as an array.
+    func logits(_ x: [Float], T: Int, B: Int, lengths: [Int], workspace: ModelWorkspace? = nil) -> [Float] {
+        let ws = workspace ?? makeWorkspace()
+        let out = x.withUnsafeBufferPointer { forward($0.baseAddress!, T: T, B: B, lengths: lengths, workspace: ws, pass: .inference) }
+        return Array(UnsafeBufferPointer(start: out.logits, count: out.T * B * vocabSize))
     }
 }

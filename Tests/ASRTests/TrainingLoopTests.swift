@@ -46,10 +46,10 @@ struct TrainingLoopTests {
         let first = history.first!.trainLoss, last = history.last!.trainLoss
         #expect(last < first / 10, "loss went from \(first) to \(last)")
 
-        let transcriber = try Transcriber(checkpoint: "\(recipe.output!)/best.safetensors")
+        let recognizer = try Recognizer(checkpoint: "\(recipe.output!)/best.safetensors")
         var right = 0
         for (digit, word) in words.enumerated() {
-            let text = try transcriber.transcribe(file: "\(recordings)/\(digit)_jackson_7.wav").text
+            let text = try recognizer.recognize(file: "\(recordings)/\(digit)_jackson_7.wav").text
             if text == word { right += 1 } else { print("\(word): transcribed '\(text)'") }
         }
         #expect(right == 10, "\(right) of 10 transcribed right")
@@ -71,10 +71,10 @@ struct TrainingLoopTests {
         }
         let longPath = dir.appendingPathComponent("long.wav").path
         try AudioWriter.write(long, to: longPath, sampleRate: 8000)
-        var options = TranscriberOptions()
+        var options = RecognizerOptions()
         options.chunkSeconds = 1
         options.contextSeconds = 0
-        let windowed = try Transcriber(checkpoint: "\(recipe.output!)/best.safetensors", options: options).transcribe(file: longPath)
+        let windowed = try Recognizer(checkpoint: "\(recipe.output!)/best.safetensors", options: options).recognize(file: longPath)
         #expect(windowed.words.count == 30, "windowed: '\(windowed.text)'")
         for (word, span) in zip(windowed.words, spans) {
             #expect(word.start >= span.lowerBound - 0.1 && word.end <= span.upperBound + 0.1, "\(word) spoken at \(span)")
@@ -195,6 +195,6 @@ struct TrainingLoopTests {
         var byHand = try FeaturePipeline(config: plain).features(ofFile: files[3])
         stats.apply(to: &byHand, normVars: true)
         #expect(ours == byHand)
-        _ = try Transcriber(checkpoint: "\(recipe.output!)/best.safetensors").transcribe(file: files[3])
+        _ = try Recognizer(checkpoint: "\(recipe.output!)/best.safetensors").recognize(file: files[3])
     }
 }

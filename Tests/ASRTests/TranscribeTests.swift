@@ -145,7 +145,7 @@ final class TranscribeTests {
     @Test func jsonLinesAreValidJSONWhateverTheNames() throws {
         let odd = "dir/\"quoted\" back\\slash\ttab\nline\u{1}bell é 数字.wav"
         let word = TimedWord(word: "seven", frames: 3...9, start: 0.03, end: 0.1, confidence: 0.98765)
-        let result = Transcriber.Result(text: "seven", words: [word], confidence: 0.5, duration: 1.25)
+        let result = RecognitionResult(text: "seven", words: [word], confidence: 0.5, duration: 1.25)
         let line = TranscriptRenderer.json(file: odd, result, pretty: false)
         #expect(!line.contains("\n"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -162,7 +162,7 @@ final class TranscribeTests {
             TimedWord(word: w, frames: 0...0, start: start, end: end, confidence: 1)
         }
         // A pause of more than a second starts a new cue.
-        let result = Transcriber.Result(text: "one two three", words: [word("one", 0.5, 0.9), word("two", 1.0, 1.4), word("three", 3661.25, 3661.7)],
+        let result = RecognitionResult(text: "one two three", words: [word("one", 0.5, 0.9), word("two", 1.0, 1.4), word("three", 3661.25, 3661.7)],
                                         confidence: 1, duration: 3662)
         #expect(TranscriptRenderer.srt(result) == "1\n00:00:00,500 --> 00:00:01,400\none two\n\n2\n01:01:01,250 --> 01:01:01,700\nthree\n")
         #expect(TranscriptRenderer.vtt(result) == "WEBVTT\n\n00:00:00.500 --> 00:00:01.400\none two\n\n01:01:01.250 --> 01:01:01.700\nthree\n")

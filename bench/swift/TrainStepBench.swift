@@ -27,7 +27,8 @@ struct TrainStepBench: ParsableCommand {
         var config = ModelConfig()
         config.cell = cellType
         let model = AcousticModel(config: config, inputSize: F, vocabSize: V)
-        model.encoder.parallelDirections = threads >= 2
+        let workspace = model.makeWorkspace()
+        workspace.parallelDirections = threads >= 2
         let lengths = (0..<B).map { equal ? T : T - 2 * $0 }
         var rng = SeededRandom(seed: 0)
         var x = rng.uniformArray(T * B * F, bound: 1.7)
@@ -40,14 +41,16 @@ struct TrainStepBench: ParsableCommand {
         var phases: [[Double]] = [[], [], [], []]   // forward, ctc, backward, adam
         func step(record: Bool) throws {
             var marks = [Date()]
-            model.zeroGrad()
-            let logits = x.withUnsafeBufferPointer { model.forward($0.baseAddress!, T: T, B: B, lengths: lengths, training: true) }
-            marks.append(Date())
-            _ = try grad.withUnsafeMutableBufferPointer {
-                try ctc.compute(logits: logits, T: T, B: B, V: V, inputLengths: lengths, targets: targets, gradLogits: $0.baseAddress!)
+            model.parameters.zeroGrad()
+            let out = x.withUnsafeBufferPointer {
+                model.forward($0.baseAddress!, T: T, B: B, lengths: lengths, workspace: workspace, pass: ForwardPass(training: true))
             }
             marks.append(Date())
-            grad.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
+            _ = try grad.withUnsafeMutableBufferPointer {
+                try ctc.compute(logits: out.logits, T: out.T, B: B, V: V, inputLengths: out.lengths, targets: targets, gradLogits: $0.baseAddress!)
+            }
+            marks.append(Date())
+            grad.withUnsafeBufferPointer { model.backward($0.baseAddress!, workspace: workspace) }
             marks.append(Date())
             adam.step()
             marks.append(Date())

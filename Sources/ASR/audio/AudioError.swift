@@ -11,6 +11,8 @@ public enum AudioError: Error, Equatable, CustomStringConvertible {
     case invalidSampleRate(path: String?, rate: Int, reason: String)
     case resamplerFailed(path: String, reason: String)
     case writeFailed(path: String, reason: String)
+    /// A NaN or infinite sample, at sample `index` (0-based).
+    case nonFiniteSample(path: String, index: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum AudioError: Error, Equatable, CustomStringConvertible {
             return "\(path): resampling failed (libsamplerate: \(reason))"
         case .writeFailed(let path, let reason):
             return "\(path): writing the audio failed: \(reason)"
+        case .nonFiniteSample(let path, let index, let value):
+            return "\(path): sample \(index) is \(value); audio samples must be finite numbers"
         }
     }
 }

@@ -41,8 +41,8 @@ public final class FeaturePipeline {
         try features(of: AudioReader(path: path, sampleRate: config.sampleRate))
     }
 
-    /// Features of the rest of an opened file, whose reader must give `config.sampleRate`.
-    public func features(of reader: AudioReader) throws -> FeatureMatrix {
+    /// Features of the rest of an opened file (or samples), which must come at `config.sampleRate`.
+    public func features(of reader: AudioSource) throws -> FeatureMatrix {
         precondition(reader.sampleRate == config.sampleRate, "the reader must resample to the features' rate")
         let path = reader.path
         var samples = 0
@@ -58,7 +58,7 @@ public final class FeaturePipeline {
     /// memory holds one chunk of audio at a time. `finalize` turns a window of them into model
     /// input. `samples` sees each chunk of audio first. Sets `lastDuration`; throws `tooShort`
     /// if the file gave no frame.
-    public func streamBaseFeatures(_ reader: AudioReader, samples onSamples: ([Float]) -> Void = { _ in },
+    public func streamBaseFeatures(_ reader: AudioSource, samples onSamples: ([Float]) -> Void = { _ in },
                                    _ body: (FeatureMatrix) throws -> Void) throws {
         var samples = 0, frames = 0
         while let chunk = try reader.next() {

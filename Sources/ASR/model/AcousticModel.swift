@@ -1,58 +1,101 @@
-/// features (T, B, F) -> [projection] -> encoder -> classifier -> logits (T, B, V).
+/// features (T, B, F) -> [projection] -> recurrent layers (dropout between) -> classifier ->
+/// logits (T', B, V), T' = `outputFrames(T)`.
+///
+/// The model is its weights: immutable once built or loaded, `Sendable`, shared by every
+/// thread that recognizes with it. Each thread runs it with a `ModelWorkspace` of its own
+/// (`makeWorkspace()`), which holds the activations of its last batch.
+///
 /// Parameter names are those of a PyTorch module with attributes `projection` (nn.Linear),
 /// `encoder` (nn.GRU/nn.LSTM, batch_first=False) and `classifier` (nn.Linear), so its
 /// state_dict and this model's checkpoint have the same keys.
-public final class AcousticModel: ParameterOwner {
+public final class AcousticModel: Sendable {
     public let config: ModelConfig
     public let inputSize: Int, vocabSize: Int
-    public let projection: Linear?
-    public let encoder: RecurrentEncoder
-    public let classifier: Linear
-    public var parameters: [Parameter] {
-        (projection?.parameters ?? []) + encoder.parameters + classifier.parameters
-    }
-
-    private var layout = PackedLayout(lengths: [], T: 0)
-    private let packedInput = Buffer()    // (N, F)
-    private let logits = Buffer()         // (T, B, V)
-    private let packedGrad = Buffer()     // (N, V)
+    /// The layers in order, built from `config` by `makeLayers`.
+    public let stack: LayerStack
+    public var layers: [any Layer] { stack.layers }
+    public var parameters: [Parameter] { stack.parameters }
+    public var parameterCount: Int { stack.parameterCount }
+    /// Parameters of the recurrent layers alone.
+    public var recurrentParameterCount: Int { layers.filter { $0 is RecurrentLayer }.reduce(0) { $0 + $1.parameterCount } }
 
     public init(config: ModelConfig, inputSize: Int, vocabSize: Int) {
         self.config = config
         self.inputSize = inputSize
         self.vocabSize = vocabSize
+        stack = LayerStack(Self.makeLayers(config, inputSize: inputSize, vocabSize: vocabSize))
+    }
+
+    /// The layer stack a configuration describes, with PyTorch's initialisation drawn from
+    /// `config.seed` in module order. A new kind of layer is added here.
+    static func makeLayers(_ config: ModelConfig, inputSize: Int, vocabSize: Int) -> [any Layer] {
         var rng = SeededRandom(seed: config.seed)
-        projection = config.projection > 0
-            ? Linear(inputSize: inputSize, outputSize: config.projection, name: "projection", rng: &rng) : nil
-        encoder = RecurrentEncoder(cell: config.cell, inputSize: config.projection > 0 ? config.projection : inputSize,
-                                   hidden: config.hiddenSize, layers: config.layers, bidirectional: config.bidirectional,
-                                   dropout: Float(config.dropout), prefix: "encoder", rng: &rng)
-        classifier = Linear(inputSize: encoder.outputSize, outputSize: vocabSize, name: "classifier", rng: &rng)
+        var layers: [any Layer] = []
+        if config.projection > 0 {
+            layers.append(Linear(inputSize: inputSize, outputSize: config.projection, name: "projection", rng: &rng))
+        }
+        layers += RecurrentEncoder.layers(cell: config.cell, inputSize: layers.last?.outputSize ?? inputSize,
+                                          hidden: config.hiddenSize, layers: config.layers, bidirectional: config.bidirectional,
+                                          dropout: Float(config.dropout), prefix: "encoder", rng: &rng)
+        layers.append(Linear(inputSize: layers.last!.outputSize, outputSize: vocabSize, name: "classifier", rng: &rng))
+        return layers
     }
 
-    /// features (T, B, F) time-major, sequences sorted longest first -> logits (T, B, V), zero
-    /// on padding frames. Inside, only real frames are computed (the batch is packed).
-    /// The returned buffer is reused by the next call.
-    public func forward(_ features: UnsafePointer<Float>, T: Int, B: Int, lengths: [Int], training: Bool) -> UnsafeMutablePointer<Float> {
-        layout = PackedLayout(lengths: lengths, T: T)
-        let x = packedInput.reserve(layout.rows * inputSize)
+    /// Feature frames per output frame: the model's frame shift is this many feature shifts.
+    public var subsampling: Int { stack.subsampling }
+
+    /// Output frames of a sequence of `frames` feature frames. CTC lengths, the too-short
+    /// filter, word times and windows all count frames with this.
+    public func outputFrames(_ frames: Int) -> Int { stack.outputFrames(frames) }
+
+    public func makeWorkspace() -> ModelWorkspace { ModelWorkspace(stack: stack.makeWorkspace()) }
+
+    /// The logits of a forward pass: (T, B, V) time-major in the workspace, zero on padding
+    /// frames, valid until the workspace's next forward.
+    public struct Output {
+        public let logits: UnsafeMutablePointer<Float>
+        public let T: Int
+        /// Output frames of each sequence, in batch order.
+        public let lengths: [Int]
+    }
+
+    /// features (T, B, F) time-major, sequences sorted longest first -> logits. Inside, only
+    /// real frames are computed (the batch is packed).
+    public func forward(_ features: UnsafePointer<Float>, T: Int, B: Int, lengths: [Int], workspace ws: ModelWorkspace,
+                        pass: ForwardPass) -> Output {
+        let layout = PackedLayout(lengths: lengths, T: T)
+        let x = ws.packedInput.reserve(layout.rows * inputSize)
         layout.pack(features, width: inputSize, into: x)
-        var h = UnsafePointer(x)
-        if let projection { h = UnsafePointer(projection.forward(h, rows: layout.rows)) }
-        let encoded = encoder.forward(h, layout: layout, training: training)
-        let packedLogits = classifier.forward(encoded, rows: layout.rows)
-        let out = logits.reserve(T * B * vocabSize)
-        layout.unpack(packedLogits, width: vocabSize, into: out)
-        return out
+        var pass = pass
+        pass.parallelDirections = pass.parallelDirections || ws.parallelDirections
+        let y = stack.forward(PackedRows(data: x, width: inputSize, layout: layout), workspace: ws.stack, pass: pass)
+        ws.outputLayout = y.layout
+        let out = ws.logits.reserve(y.layout.T * B * vocabSize)
+        y.layout.unpack(y.data, width: vocabSize, into: out)
+        return Output(logits: out, T: y.layout.T, lengths: y.layout.lengths)
     }
 
-    /// dLogits (T, B, V) -> adds to every parameter's gradient (padding frames are ignored).
-    public func backward(_ dLogits: UnsafePointer<Float>) {
-        let g = packedGrad.reserve(layout.rows * vocabSize)
+    /// dLogits (T', B, V) -> adds to every parameter's gradient (padding frames are ignored).
+    public func backward(_ dLogits: UnsafePointer<Float>, workspace ws: ModelWorkspace) {
+        guard let layout = ws.outputLayout else { preconditionFailure("AcousticModel.backward before forward") }
+        let g = ws.packedGrad.reserve(layout.rows * vocabSize)
         layout.pack(dLogits, width: vocabSize, into: g)
-        let dh = classifier.backward(g)!
-        // The features need no gradient; the projection's input gradient is skipped too.
-        let dx = encoder.backward(dh, inputGradient: projection != nil)
-        if let projection, let dx { projection.backward(dx, inputGradient: false) }
+        // The features need no gradient.
+        _ = stack.backward(g, workspace: ws.stack, inputGradient: false)
     }
+}
+
+/// One thread's buffers for running an `AcousticModel`: the packed input, every layer's
+/// activations and the logits. Allocated as batches first need them, then reused.
+public final class ModelWorkspace {
+    let stack: LayerWorkspace
+    let packedInput = Buffer()    // (N, F)
+    let logits = Buffer()         // (T', B, V)
+    let packedGrad = Buffer()     // (N', V)
+    var outputLayout: PackedLayout?
+    /// Run the two directions of each bidirectional layer on two threads (when this thread
+    /// has a spare core).
+    public var parallelDirections = false
+
+    init(stack: LayerWorkspace) { self.stack = stack }
 }

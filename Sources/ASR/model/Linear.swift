@@ -1,12 +1,8 @@
 /// y = x Wᵀ + b, PyTorch's `nn.Linear`: weight (out, in), bias (out).
-public final class Linear: ParameterOwner {
+public final class Linear: Layer {
     public let inputSize: Int, outputSize: Int
     public let weight: Parameter, bias: Parameter
     public var parameters: [Parameter] { [weight, bias] }
-
-    private var input: UnsafePointer<Float>?   // (N, in), kept for backward
-    private var rows = 0
-    private let output = Buffer(), inputGrad = Buffer()
 
     public init(inputSize: Int, outputSize: Int, name: String, rng: inout SeededRandom) {
         self.inputSize = inputSize
@@ -18,35 +14,45 @@ public final class Linear: ParameterOwner {
         bias = Parameter(name: "\(name).bias", shape: [outputSize], value: rng.uniformArray(outputSize, bound: bound))
     }
 
-    /// x (N, in) -> y (N, out). `x` must stay valid until `backward`.
-    public func forward(_ x: UnsafePointer<Float>, rows n: Int) -> UnsafeMutablePointer<Float> {
-        input = x
-        rows = n
-        let y = output.reserve(n * outputSize)
+    final class Workspace: LayerWorkspace {
+        var input: PackedRows?             // (N, in), kept for backward
+        let output = Buffer(), inputGrad = Buffer()
+    }
+
+    public func makeWorkspace() -> LayerWorkspace { Workspace() }
+
+    /// x (N, in) -> y (N, out).
+    public func forward(_ x: PackedRows, workspace w: LayerWorkspace, pass: ForwardPass) -> PackedRows {
+        let ws = workspace(w, as: Workspace.self)
+        precondition(x.width == inputSize, "Linear: \(x.width) inputs, expected \(inputSize)")
+        ws.input = x
+        let n = x.layout.rows
+        let y = ws.output.reserve(n * outputSize)
         bias.value.withUnsafeBufferPointer { b in
             for i in 0..<n { (y + i * outputSize).update(from: b.baseAddress!, count: outputSize) }
         }
         weight.value.withUnsafeBufferPointer { w in
-            sgemm(transB: true, m: n, n: outputSize, k: inputSize, a: x, lda: inputSize,
+            sgemm(transB: true, m: n, n: outputSize, k: inputSize, a: x.data, lda: inputSize,
                   b: w.baseAddress!, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
         }
-        return y
+        return PackedRows(data: y, width: outputSize, layout: x.layout)
     }
 
     /// dy (N, out) -> dx (N, in); adds dW = dyᵀ x and db = Σ_rows dy to the gradients.
     /// Without `inputGradient` (the layer sees the features), dx is not computed.
-    @discardableResult
-    public func backward(_ dy: UnsafePointer<Float>, inputGradient: Bool = true) -> UnsafeMutablePointer<Float>? {
-        let n = rows, x = input!
+    public func backward(_ dy: UnsafePointer<Float>, workspace w: LayerWorkspace, inputGradient: Bool) -> UnsafeMutablePointer<Float>? {
+        let ws = workspace(w, as: Workspace.self)
+        guard let x = ws.input else { preconditionFailure("Linear.backward before forward") }
+        let n = x.layout.rows
         weight.grad.withUnsafeMutableBufferPointer { dw in
             sgemm(transA: true, m: outputSize, n: inputSize, k: n, a: dy, lda: outputSize,
-                  b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
+                  b: x.data, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
         }
         bias.grad.withUnsafeMutableBufferPointer { db in
             addColumnSums(dy, rows: n, cols: outputSize, into: db.baseAddress!)
         }
         guard inputGradient else { return nil }
-        let dx = inputGrad.reserve(n * inputSize)
+        let dx = ws.inputGrad.reserve(n * inputSize)
         weight.value.withUnsafeBufferPointer { w in
             sgemm(m: n, n: inputSize, k: outputSize, a: dy, lda: outputSize,
                   b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)

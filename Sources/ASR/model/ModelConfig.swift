@@ -42,17 +42,4 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(0..<1).contains(dropout) { throw fail("dropout", "expected 0 to less than 1, got \(dropout)") }
         if projection < 0 { throw fail("projection", "expected 0 (none) or a size, got \(projection)") }
     }
-
-    /// Parameters of a model with this configuration over `inputSize` features and `vocabSize` tokens.
-    public func parameterCount(inputSize: Int, vocabSize: Int) -> (recurrent: Int, total: Int) {
-        let g = cell.gates, h = hiddenSize, d = bidirectional ? 2 : 1
-        var input = projection > 0 ? projection : inputSize
-        var recurrent = 0
-        for _ in 0..<layers {
-            recurrent += d * (g * h * input + g * h * h + 2 * g * h)
-            input = d * h
-        }
-        let proj = projection > 0 ? projection * inputSize + projection : 0
-        return (recurrent, recurrent + proj + vocabSize * d * h + vocabSize)
-    }
 }

@@ -2,7 +2,12 @@
 /// row-major (C) order, exactly as PyTorch stores it (`weight_ih_l0` is (3H, I) for a GRU).
 ///
 /// Layers own their parameters; the optimiser and the checkpoint code see them as a flat list.
-public final class Parameter {
+///
+/// Sendable by contract rather than by the compiler: `value` changes only while a model is
+/// built, loaded or trained (the optimiser's step, between batches), never while another thread
+/// runs the model; `grad` is written only by the one thread that trains. A loaded model that
+/// recognizes is read-only and may be shared by any number of threads.
+public final class Parameter: @unchecked Sendable {
     /// PyTorch's state_dict name, e.g. "encoder.weight_hh_l1_reverse" or "classifier.bias".
     public let name: String
     public let shape: [Int]
@@ -28,12 +33,8 @@ public final class Parameter {
     }
 }
 
-/// Something that owns parameters (a layer, a model).
-public protocol ParameterOwner: AnyObject {
-    var parameters: [Parameter] { get }
-}
-
-extension ParameterOwner {
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
-    public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
+extension Array where Element == Parameter {
+    /// Values in all the tensors.
+    public var valueCount: Int { reduce(0) { $0 + $1.count } }
+    public func zeroGrad() { forEach { $0.zeroGrad() } }
 }

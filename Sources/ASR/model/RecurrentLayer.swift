@@ -13,27 +13,14 @@ public enum CellType: String, Codable, Sendable, CaseIterable {
 // from its state at t+1, or from zero at its own last frame (b >= batchSizes[t+1]). Padding
 // is never stored, computed or given a gradient: PyTorch's packed-sequence semantics.
 
-/// One direction of one recurrent layer: its four parameters and its per-batch activations.
-final class RecurrentDirection {
+/// One direction of one recurrent layer: its four parameters. Its activations of one batch are
+/// in a `RecurrentDirection.Workspace`.
+final class RecurrentDirection: Sendable {
     let cell: CellType
     let inputSize: Int, hidden: Int
     let reverse: Bool
     let weightIH: Parameter, weightHH: Parameter, biasIH: Parameter, biasHH: Parameter
     var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
-
-    // All (N, ·) buffers are packed rows, N = frames in the batch.
-    private let gx = Buffer()      // (N, G·H) x W_ihᵀ
-    private let gh = Buffer()      // (B, G·H) h_prev W_hhᵀ of one step
-    private let hPrev = Buffer()   // (N, H)   the state each step started from
-    private let cache = Buffer()   // (N, 4H)  GRU [r, z, n, hn] or LSTM [i, f, g, o]
-    private let cPrev = Buffer()   // (N, H)   LSTM: the cell state each step started from
-    private let cState = Buffer()  // (N, H)   LSTM: c
-    private let tanhC = Buffer()   // (N, H)   LSTM: tanh(c)
-    private let dGx = Buffer()     // (N, G·H) gradient of the input pre-activations
-    private let dGh = Buffer()     // (N, G·H) GRU: of the hidden pre-activations (LSTM: = dGx)
-    private let dHrec = Buffer()   // (B, H)   gradient flowing to the previous step's h
-    private let dCrec = Buffer()   // (B, H)   LSTM: to the previous step's c
-    let inputGrad = Buffer()       // (N, I)   this direction's part of dx
 
     init(cell: CellType, inputSize: Int, hidden: Int, layer: Int, reverse: Bool, prefix: String, rng: inout SeededRandom) {
         self.cell = cell
@@ -50,6 +37,22 @@ final class RecurrentDirection {
         biasHH = Parameter(name: "\(prefix).bias_hh\(suffix)", shape: [g], value: rng.uniformArray(g, bound: k))
     }
 
+    /// One thread's activations of one batch. All (N, ·) buffers are packed rows, N = frames.
+    final class Workspace {
+        let gx = Buffer()      // (N, G·H) x W_ihᵀ
+        let gh = Buffer()      // (B, G·H) h_prev W_hhᵀ of one step
+        let hPrev = Buffer()   // (N, H)   the state each step started from
+        let cache = Buffer()   // (N, 4H)  GRU [r, z, n, hn] or LSTM [i, f, g, o]
+        let cPrev = Buffer()   // (N, H)   LSTM: the cell state each step started from
+        let cState = Buffer()  // (N, H)   LSTM: c
+        let tanhC = Buffer()   // (N, H)   LSTM: tanh(c)
+        let dGx = Buffer()     // (N, G·H) gradient of the input pre-activations
+        let dGh = Buffer()     // (N, G·H) GRU: of the hidden pre-activations (LSTM: = dGx)
+        let dHrec = Buffer()   // (B, H)   gradient flowing to the previous step's h
+        let dCrec = Buffer()   // (B, H)   LSTM: to the previous step's c
+        let inputGrad = Buffer()  // (N, I) this direction's part of dx
+    }
+
     /// The step whose state step t continues from, and how many of step t's rows do (the rest
     /// start from zero); nil at the direction's first step.
     private func previous(_ t: Int, _ layout: PackedLayout) -> (step: Int, rows: Int)? {
@@ -59,13 +62,14 @@ final class RecurrentDirection {
     }
 
     /// x (N, I) -> this direction's columns [yOffset, yOffset + H) of y (N, yStride).
-    func forward(x: UnsafePointer<Float>, layout: PackedLayout, y: UnsafeMutablePointer<Float>, yStride: Int, yOffset: Int) {
+    func forward(x: UnsafePointer<Float>, layout: PackedLayout, y: UnsafeMutablePointer<Float>, yStride: Int, yOffset: Int,
+                 workspace ws: Workspace) {
         let H = hidden, G = cell.gates * H, N = layout.rows
-        let gx = self.gx.reserve(N * G), gh = self.gh.reserve(layout.B * G)
-        let hPrev = self.hPrev.reserve(N * H), cache = self.cache.reserve(N * 4 * H)
+        let gx = ws.gx.reserve(N * G), gh = ws.gh.reserve(layout.B * G)
+        let hPrev = ws.hPrev.reserve(N * H), cache = ws.cache.reserve(N * 4 * H)
         let isLSTM = cell == .lstm
-        let cPrev = self.cPrev.reserve(isLSTM ? N * H : 0), c = self.cState.reserve(isLSTM ? N * H : 0)
-        let tanhC = self.tanhC.reserve(isLSTM ? N * H : 0)
+        let cPrev = ws.cPrev.reserve(isLSTM ? N * H : 0), c = ws.cState.reserve(isLSTM ? N * H : 0)
+        let tanhC = ws.tanhC.reserve(isLSTM ? N * H : 0)
 
         weightIH.value.withUnsafeBufferPointer { w in
             sgemm(transB: true, m: N, n: G, k: inputSize, a: x, lda: inputSize, b: w.baseAddress!, ldb: inputSize,
@@ -106,18 +110,18 @@ final class RecurrentDirection {
     }
 
     /// dy: gradient of the layer output (N, yStride). Adds to the four parameter gradients; with
-    /// `inputGradient`, leaves this direction's dx (N, I) in `inputGrad`.
+    /// `inputGradient`, leaves this direction's dx (N, I) in `ws.inputGrad`.
     func backward(x: UnsafePointer<Float>, layout: PackedLayout, dy: UnsafePointer<Float>, yStride: Int, yOffset: Int,
-                  inputGradient: Bool) {
+                  inputGradient: Bool, workspace ws: Workspace) {
         let H = hidden, G = cell.gates * H, N = layout.rows, B = layout.B
-        let cache = self.cache.pointer, hPrev = self.hPrev.pointer
-        let cPrev = self.cPrev.pointer, tanhC = self.tanhC.pointer
-        let dGx = self.dGx.reserve(N * G)
-        let dGh = cell == .gru ? self.dGh.reserve(N * G) : dGx
-        let dHrec = self.dHrec.reserve(B * H), dCrec = self.dCrec.reserve(B * H)
+        let cache = ws.cache.pointer, hPrev = ws.hPrev.pointer
+        let cPrev = ws.cPrev.pointer, tanhC = ws.tanhC.pointer
+        let dGx = ws.dGx.reserve(N * G)
+        let dGh = cell == .gru ? ws.dGh.reserve(N * G) : dGx
+        let dHrec = ws.dHrec.reserve(B * H), dCrec = ws.dCrec.reserve(B * H)
         // Rows that receive nothing from a later step must read zero: start from zero.
-        self.dHrec.zero(B * H)
-        self.dCrec.zero(B * H)
+        ws.dHrec.zero(B * H)
+        ws.dCrec.zero(B * H)
 
         weightHH.value.withUnsafeBufferPointer { whh in
             // Back through time: the reverse of the forward order.
@@ -151,7 +155,7 @@ final class RecurrentDirection {
         biasIH.grad.withUnsafeMutableBufferPointer { addColumnSums(dGx, rows: N, cols: G, into: $0.baseAddress!) }
         biasHH.grad.withUnsafeMutableBufferPointer { addColumnSums(dGh, rows: N, cols: G, into: $0.baseAddress!) }
         guard inputGradient else { return }
-        let dx = inputGrad.reserve(N * inputSize)
+        let dx = ws.inputGrad.reserve(N * inputSize)
         weightIH.value.withUnsafeBufferPointer { w in
             sgemm(m: N, n: inputSize, k: G, a: dGx, lda: G, b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)
         }
@@ -159,19 +163,14 @@ final class RecurrentDirection {
 }
 
 /// One layer: a forward and (when bidirectional) a reverse direction, whose outputs are
-/// concatenated per frame, [forward H | reverse H], as PyTorch does. With `parallel`, the two
-/// directions run on two threads (they are independent given the layer's input).
-final class RecurrentLayer {
+/// concatenated per frame, [forward H | reverse H], as PyTorch does. With
+/// `ForwardPass.parallelDirections`, the two directions run on two threads (they are
+/// independent given the layer's input).
+public final class RecurrentLayer: Layer {
     let directions: [RecurrentDirection]
-    let inputSize: Int, hidden: Int
-    var parallel = true
-    var outputSize: Int { hidden * directions.count }
-    var parameters: [Parameter] { directions.flatMap(\.parameters) }
-
-    private let output = Buffer()      // (N, D·H)
-    private let inputGrad = Buffer()   // (N, I)
-    private var x: UnsafePointer<Float>?
-    private var layout = PackedLayout(lengths: [], T: 0)
+    public let inputSize: Int, hidden: Int
+    public var outputSize: Int { hidden * directions.count }
+    public var parameters: [Parameter] { directions.flatMap(\.parameters) }
 
     init(cell: CellType, inputSize: Int, hidden: Int, layer: Int, bidirectional: Bool, prefix: String, rng: inout SeededRandom) {
         self.inputSize = inputSize
@@ -183,29 +182,45 @@ final class RecurrentLayer {
         directions = dirs
     }
 
-    /// x (N, I) packed -> y (N, D·H) packed. `x` must stay valid until `backward`.
-    func forward(_ x: UnsafePointer<Float>, layout: PackedLayout) -> UnsafeMutablePointer<Float> {
-        self.x = x
-        self.layout = layout
+    final class Workspace: LayerWorkspace {
+        let directions: [RecurrentDirection.Workspace]
+        let output = Buffer()      // (N, D·H)
+        let inputGrad = Buffer()   // (N, I)
+        var x: PackedRows?         // the input, kept for backward
+        var parallel = false
+        init(directions: Int) { self.directions = (0..<directions).map { _ in RecurrentDirection.Workspace() } }
+    }
+
+    public func makeWorkspace() -> LayerWorkspace { Workspace(directions: directions.count) }
+
+    /// x (N, I) packed -> y (N, D·H) packed.
+    public func forward(_ x: PackedRows, workspace w: LayerWorkspace, pass: ForwardPass) -> PackedRows {
+        let ws = workspace(w, as: Workspace.self)
+        precondition(x.width == inputSize, "RecurrentLayer: \(x.width) inputs, expected \(inputSize)")
+        ws.x = x
+        ws.parallel = pass.parallelDirections
         let width = outputSize
-        let y = output.reserve(layout.rows * width)
-        forEachDirection { d in
-            directions[d].forward(x: x, layout: layout, y: y, yStride: width, yOffset: d * hidden)
+        let y = ws.output.reserve(x.layout.rows * width)
+        forEachDirection(parallel: ws.parallel) { d in
+            directions[d].forward(x: x.data, layout: x.layout, y: y, yStride: width, yOffset: d * hidden, workspace: ws.directions[d])
         }
-        return y
+        return PackedRows(data: y, width: width, layout: x.layout)
     }
 
     /// dy (N, D·H) -> dx (N, I), or nil without `inputGradient`; adds to the parameter gradients.
-    func backward(_ dy: UnsafePointer<Float>, inputGradient: Bool) -> UnsafeMutablePointer<Float>? {
-        let width = outputSize, x = self.x!, layout = self.layout
-        forEachDirection { d in
-            directions[d].backward(x: x, layout: layout, dy: dy, yStride: width, yOffset: d * hidden, inputGradient: inputGradient)
+    public func backward(_ dy: UnsafePointer<Float>, workspace w: LayerWorkspace, inputGradient: Bool) -> UnsafeMutablePointer<Float>? {
+        let ws = workspace(w, as: Workspace.self)
+        guard let x = ws.x else { preconditionFailure("RecurrentLayer.backward before forward") }
+        let width = outputSize, layout = x.layout
+        forEachDirection(parallel: ws.parallel) { d in
+            directions[d].backward(x: x.data, layout: layout, dy: dy, yStride: width, yOffset: d * hidden,
+                                   inputGradient: inputGradient, workspace: ws.directions[d])
         }
         guard inputGradient else { return nil }
         let n = layout.rows * inputSize
-        let dx = inputGrad.reserve(n)
-        dx.update(from: directions[0].inputGrad.pointer, count: n)
-        for d in directions.dropFirst() {
+        let dx = ws.inputGrad.reserve(n)
+        dx.update(from: ws.directions[0].inputGrad.pointer, count: n)
+        for d in ws.directions.dropFirst() {
             let part = d.inputGrad.pointer
             for i in 0..<n { dx[i] += part[i] }
         }
@@ -213,9 +228,9 @@ final class RecurrentLayer {
     }
 
     /// Runs `body` for each direction, on two threads when `parallel`. The directions touch
-    /// disjoint state (their own buffers and their own columns of the shared output), which is
-    /// why handing the non-Sendable closure to the threads is safe.
-    private func forEachDirection(_ body: (Int) -> Void) {
+    /// disjoint state (their own workspaces and their own columns of the shared output), which
+    /// is why handing the non-Sendable closure to the threads is safe.
+    private func forEachDirection(parallel: Bool, _ body: (Int) -> Void) {
         guard parallel && directions.count > 1 else {
             for d in directions.indices { body(d) }
             return

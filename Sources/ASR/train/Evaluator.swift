@@ -27,21 +27,36 @@ public enum EvaluationDecoding: Sendable {
 }
 
 /// Runs a model over a set and scores its transcripts: the loop shared by validation, the
-/// end-of-training test and `asr evaluate`.
+/// end-of-training test and `asr evaluate`. The transcripts come from a `Recognizer` over the
+/// model, the same engine `asr transcribe` runs, so a score is the score of what it outputs.
+///
+/// Two ways through it:
+/// - `recognizerOptions` nil (training): the set's features (cached across epochs, connected
+///   strings and perturbed conditions built from samples) go through the recognizer's batch
+///   path, 32 utterances a forward pass, with the CTC loss on the same logits when asked.
+/// - `recognizerOptions` set (`asr evaluate`): each recording is recognized as `asr
+///   transcribe` would recognize it, long-file windows and `--vad` included: files as files,
+///   perturbed or joined audio as samples.
 public final class Evaluator {
     let tokenizer: Tokenizer
-    let greedy: GreedyDecoder
+    let features: FeatureConfig
+    let symbols: SymbolTable
+    /// The recipe's decoder; nil when it decodes greedily.
     let beam: BeamSearchDecoder?
     let decoding: DecodingConfig
     private let source: FeatureSource
     private let batchSize = 32
+    /// Run the two directions of each layer on two threads.
+    public var parallelDirections = false
+    /// How `asr evaluate` recognizes recordings (windows, VAD); nil in training.
+    public var recognizerOptions: RecognizerOptions?
 
     /// `base`: the folder that relative lexicon and LM paths of `decoding` are relative to.
     public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Tokenizer, base: String = "") throws {
         self.tokenizer = tokenizer
+        self.features = features
         self.decoding = decoding
-        let symbols = try SymbolTable(tokenizer.symbols)
-        greedy = GreedyDecoder(symbols: symbols)
+        symbols = try SymbolTable(tokenizer.symbols)
         beam = try Evaluator.makeBeamDecoder(decoding, symbols: symbols, base: base)
         source = try FeatureSource(config: features, cacheFeatures: true)
     }
@@ -50,6 +65,9 @@ public final class Evaluator {
         try self.init(features: recipe.features, decoding: recipe.decoding, tokenizer: tokenizer,
                       base: (recipePath as NSString).deletingLastPathComponent)
     }
+
+    /// Whether the recipe's decoding is more than greedy (beam search, lexicon, LM).
+    public var hasRecipeDecoder: Bool { beam != nil }
 
     /// The beam decoder the `decoding` section describes, or nil for greedy decoding.
     static func makeBeamDecoder(_ config: DecodingConfig, symbols: SymbolTable, base: String) throws -> BeamSearchDecoder? {
@@ -72,45 +90,63 @@ public final class Evaluator {
         return s
     }
 
+    /// The recognizer of `model` with the decoder of `mode`.
+    func recognizer(_ model: AcousticModel, _ mode: EvaluationDecoding) throws -> Recognizer {
+        try Recognizer(model: model, features: features, symbols: symbols, beam: mode == .recipe ? beam : nil,
+                       decoding: decoding, options: recognizerOptions ?? RecognizerOptions())
+    }
+
     /// Transcribes `set` (under `condition`: the robustness sets) and scores it.
     public func evaluate(model: AcousticModel, set: EvaluationSet, decoding mode: EvaluationDecoding, ctc: CTCLoss? = nil,
                          condition: TestCondition = .clean) throws -> EvaluationResult {
+        let session = try recognizer(model, mode).makeSession()
+        session.parallelDirections = parallelDirections
         var result = EvaluationResult(loss: nil, score: CorpusScore(), hypotheses: [])
         var lossSum = 0.0
         let V = tokenizer.count
         for start in stride(from: 0, to: set.items.count, by: batchSize) {
-            let chunk = set.items[start..<min(start + batchSize, set.items.count)]
-            let batch = Batch(try chunk.map { ($0.id, try source.features(of: $0, condition: condition), $0.labels) })
-            let logits = batch.features.withUnsafeBufferPointer {
-                model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: false)
-            }
-            if let ctc {
-                let (losses, _) = try ctc.compute(logits: logits, T: batch.T, B: batch.B, V: V, inputLengths: batch.lengths,
-                                                  targets: batch.targets, gradLogits: nil)
-                for (b, l) in losses.enumerated() {
-                    let perSymbol = Double(l) / Double(max(batch.targets[b].count, 1))
-                    lossSum += perSymbol
-                    result.losses.append(perSymbol)
+            let chunk = Array(set.items[start..<min(start + batchSize, set.items.count)])
+            let transcripts: [Swift.Result<RecognitionResult, Error>]
+            if recognizerOptions != nil {
+                transcripts = try recognizeRecordings(chunk, condition: condition, session: session)
+            } else {
+                let features = try chunk.map { try source.features(of: $0, condition: condition) }
+                let seconds = Double(self.features.frameShiftMs) / 1000
+                transcripts = session.recognize(features: features, durations: features.map { Double($0.rows) * seconds }) { out, batch in
+                    guard let ctc else { return }
+                    let targets = batch.order.map { chunk[$0].labels }
+                    let (losses, _) = try ctc.compute(logits: out.logits, T: out.T, B: batch.B, V: V, inputLengths: out.lengths,
+                                                      targets: targets, gradLogits: nil)
+                    var inOrder = [Double](repeating: 0, count: chunk.count)
+                    for (b, l) in losses.enumerated() {
+                        let perSymbol = Double(l) / Double(max(targets[b].count, 1))
+                        lossSum += perSymbol
+                        inOrder[batch.order[b]] = perSymbol
+                    }
+                    result.losses += inOrder
                 }
             }
-            let references = Dictionary(uniqueKeysWithValues: chunk.map { ($0.id, $0.text) })
-            var rows = [Float](repeating: 0, count: batch.T * V)
-            for b in 0..<batch.B {
-                let frames = batch.lengths[b]
-                for t in 0..<frames {
-                    (rows.withUnsafeMutableBufferPointer { $0.baseAddress! } + t * V).update(from: logits + (t * batch.B + b) * V, count: V)
-                }
-                let text = rows.withUnsafeMutableBufferPointer { p -> String in
-                    logSoftmaxRows(p.baseAddress!, rows: frames, cols: V)
-                    if mode == .recipe, let beam { return beam.decode(p.baseAddress!, frames: frames, V: V).text }
-                    return greedy.decode(p.baseAddress!, frames: frames, V: V).hypothesis.text
-                }
-                let reference = references[batch.ids[b]] ?? ""
-                _ = result.score.add(reference: reference, hypothesis: text)
-                result.hypotheses.append((batch.ids[b], reference, text))
+            for (item, transcript) in zip(chunk, transcripts) {
+                let text = try transcript.get().text
+                _ = result.score.add(reference: item.text, hypothesis: text)
+                result.hypotheses.append((item.id, item.text, text))
             }
         }
         if ctc != nil { result.loss = lossSum / Double(max(set.items.count, 1)) }
         return result
+    }
+
+    /// Each item as `asr transcribe` recognizes a recording: a plain file through the file
+    /// path (windows, VAD), joined or perturbed audio as samples.
+    private func recognizeRecordings(_ items: [TrainingItem], condition: TestCondition,
+                                     session: RecognizerSession) throws -> [Swift.Result<RecognitionResult, Error>] {
+        if condition == .clean && items.allSatisfy({ $0.parts.count == 1 }) {
+            return session.recognize(files: items.map { $0.parts[0] }, batchSize: batchSize)
+        }
+        return try items.map { item in
+            var x = try source.audio(of: item)
+            if condition != .clean { x = try condition.apply(x, sampleRate: features.sampleRate, id: item.id) }
+            return Swift.Result { try session.recognize(samples: x, sampleRate: features.sampleRate, name: item.parts.joined(separator: "+")) }
+        }
     }
 }

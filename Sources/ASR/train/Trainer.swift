@@ -25,6 +25,8 @@ public final class Trainer {
     let log: (String) -> Void
     let progress: ProgressReporter?
     let communicator: any Communicator
+    /// The model's output frames for a number of feature frames.
+    let outputFrames: @Sendable (Int) -> Int
 
     /// `log` is called on rank 0 only.
     public init(recipe: Recipe, recipePath: String, communicator: any Communicator = SingleProcess(),
@@ -35,7 +37,10 @@ public final class Trainer {
         self.log = communicator.isRoot ? log : { _ in }
         tokenizer = try recipe.tokens.makeTokenizer()
         data = try TrainingSets(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer, log: self.log)
-        try data.dropUnfitItems(log: self.log)
+        // The model's frame rate decides what fits (a model that subsamples has fewer frames).
+        let shape = AcousticModel(config: recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
+        outputFrames = { shape.outputFrames($0) }
+        try data.dropUnfitItems(outputFrames: outputFrames, log: self.log)
         self.recipe = try recipe.withGlobalCMVN(over: data.train, log: self.log)
         progress = communicator.isRoot ? ProgressReporter() : nil
     }
@@ -76,11 +81,12 @@ public final class Trainer {
             optimizer = try training.optimizer.makeOptimizer(for: model.parameters)
         }
         try shareRootState(model: model, optimizer: optimizer, state: &state, communicator: communicator)
-        model.encoder.parallelDirections = training.threads >= 2
+        // This thread's buffers for the model; the two directions of a layer on two threads.
+        let workspace = model.makeWorkspace()
+        workspace.parallelDirections = training.threads >= 2
         if root { try saveRecipe() }
-        let counts = recipe.model.parameterCount(inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
         log("model: \(recipe.model.layers) x \(recipe.model.bidirectional ? "bi" : "")\(recipe.model.cell.rawValue.uppercased()) "
-            + "\(recipe.model.hiddenSize), \(counts.total) parameters; \(data.train.count) training utterances"
+            + "\(recipe.model.hiddenSize), \(model.parameterCount) parameters; \(data.train.count) training utterances"
             + (recipe.data.connectedDigits.map { " + \($0.trainPerEpoch) connected per epoch" } ?? "")
             + (ranks > 1 ? "; \(ranks) MPI ranks share each batch of \(training.batchSize)" : ""))
         if ranks > 1 && training.threads > 1 {
@@ -109,6 +115,7 @@ public final class Trainer {
             ? try Augmenter(config: training.augment, sampleRate: recipe.features.sampleRate,
                             base: (recipePath as NSString).deletingLastPathComponent) : nil
         let evaluator = try Evaluator(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer)
+        evaluator.parallelDirections = training.threads >= 2
         var gradLogits: [Float] = []
         let reducer = GradientReducer()
 
@@ -123,7 +130,7 @@ public final class Trainer {
             // same whichever rank trains it.
             let seeds = (0..<items.count).map { _ in rng.next() }
             try communicator.checkSame(planHash(items: items, lengths: lengths, plan: plan), "training data or batches in epoch \(epoch)")
-            let producer = EpochProducer(source: source, training: training, augmenter: augmenter)
+            let producer = EpochProducer(source: source, training: training, augmenter: augmenter, outputFrames: outputFrames)
             producer.start(items: items, plan: plan.map { shard($0, rank: communicator.rank, size: ranks) }, seeds: seeds)
             reducer.resetTimer()
 
@@ -140,25 +147,26 @@ public final class Trainer {
 
                 let lr = schedule.lr(step: state.step, epoch: epoch - 1)
                 optimizer.lr = lr
-                model.zeroGrad()
+                model.parameters.zeroGrad()
                 var loss: Float = 0
                 if batch.B > 0 {
-                    model.encoder.sequenceSeeds = batch.seeds
-                    let logits = batch.features.withUnsafeBufferPointer {
-                        model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, training: true)
+                    let out = batch.features.withUnsafeBufferPointer {
+                        model.forward($0.baseAddress!, T: batch.T, B: batch.B, lengths: batch.lengths, workspace: workspace,
+                                      pass: ForwardPass(training: true, sequenceSeeds: batch.seeds))
                     }
-                    if gradLogits.count < batch.T * batch.B * tokenizer.count {
-                        gradLogits = [Float](repeating: 0, count: batch.T * batch.B * tokenizer.count)
+                    if gradLogits.count < out.T * batch.B * tokenizer.count {
+                        gradLogits = [Float](repeating: 0, count: out.T * batch.B * tokenizer.count)
                     }
+                    // CTC over the model's frames (fewer than the features' when it subsamples).
                     loss = try gradLogits.withUnsafeMutableBufferPointer {
-                        try ctc.compute(logits: logits, T: batch.T, B: batch.B, V: tokenizer.count, inputLengths: batch.lengths,
+                        try ctc.compute(logits: out.logits, T: out.T, B: batch.B, V: tokenizer.count, inputLengths: out.lengths,
                                         targets: batch.targets, gradLogits: $0.baseAddress!)
                     }.loss
                     guard loss.isFinite else {
                         producer.queue.cancel()
                         throw TrainingError.nonFiniteLoss(epoch: epoch, step: state.step, lastGood: state.checkpoint.map { "\(folder)/\($0)" })
                     }
-                    gradLogits.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
+                    gradLogits.withUnsafeBufferPointer { model.backward($0.baseAddress!, workspace: workspace) }
                 }
                 var batchSize = batch.B, batchLossSum = Double(loss) * Double(batch.B)
                 if ranks > 1 {
@@ -230,7 +238,6 @@ public final class Trainer {
     private func finish(state: TrainerState, evaluator: Evaluator, started: Date) throws {
         let scored = try averageLastEpochs(state: state) ?? "\(folder)/best.safetensors"
         let model = try loadSharedModel(scored, recipe: recipe, vocabSize: tokenizer.count, communicator: communicator)
-        model.encoder.parallelDirections = recipe.training.threads >= 2
         var results: [(set: String, decoding: String, result: EvaluationResult)] = []
         for set in data.tests {
             for mode in [EvaluationDecoding.greedyOnly, .recipe] where mode == .greedyOnly || evaluator.beam != nil {

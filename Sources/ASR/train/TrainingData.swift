@@ -134,10 +134,13 @@ final class EpochProducer: @unchecked Sendable {
     private let source: FeatureSource
     private let training: TrainingConfig
     private let augmenter: Augmenter?
+    private let outputFrames: @Sendable (Int) -> Int
     let queue = BatchQueue(capacity: 4)
 
     /// `augmenter`: used by this producer's thread only (it caches noise recordings).
-    init(source: FeatureSource, training: TrainingConfig, augmenter: Augmenter? = nil) {
+    /// `outputFrames`: the model's output frames for a number of feature frames.
+    init(source: FeatureSource, training: TrainingConfig, augmenter: Augmenter? = nil, outputFrames: @escaping @Sendable (Int) -> Int) {
+        self.outputFrames = outputFrames
         self.source = source
         self.training = training
         self.augmenter = augmenter
@@ -163,7 +166,7 @@ final class EpochProducer: @unchecked Sendable {
                                                     augment: augmenter.map { a in { try a.apply($0, rng: &rng) } })
                         // Sped up, an utterance may no longer hold its transcript: leave it out, so
                         // that every loss the trainer sees is finite unless training diverges.
-                        guard f.rows >= ctcMinimumFrames(item.labels) else { continue }
+                        guard outputFrames(f.rows) >= ctcMinimumFrames(item.labels) else { continue }
                         if training.specAugment.enabled { training.specAugment.apply(to: &f, rng: &rng) }
                         prepared.append((item.id, f, item.labels, rng.next()))
                     }

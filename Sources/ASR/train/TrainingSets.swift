@@ -80,13 +80,14 @@ final class TrainingSets {
         TrainingItem(id: u.id, parts: u.parts, gapsMs: u.gapsMs, text: tokenizer.normalize(u.text), labels: try tokenizer.encode(u.text))
     }
 
-    /// Drops training items with fewer frames than their transcript needs under CTC (one per
-    /// label, plus one between repeated labels), with a warning each.
-    func dropUnfitItems(log: (String) -> Void) throws {
+    /// Drops training items with fewer model frames than their transcript needs under CTC (one
+    /// per label, plus one between repeated labels), with a warning each. `outputFrames`: the
+    /// model's output frames for a number of feature frames.
+    func dropUnfitItems(outputFrames: (Int) -> Int, log: (String) -> Void) throws {
         var kept: [TrainingItem] = []
         var dropped = 0
         for item in train {
-            let frames = try frames(of: item)
+            let frames = outputFrames(try frames(of: item))
             if frames >= ctcMinimumFrames(item.labels) {
                 kept.append(item)
             } else {

@@ -21,7 +21,7 @@ public enum TranscriptFormat: String, CaseIterable, Sendable {
 /// Renders transcripts in the formats of `TranscriptFormat`.
 public enum TranscriptRenderer {
     /// The JSON object of a transcript (times in seconds, rounded to milliseconds).
-    public static func jsonObject(file: String, _ r: Transcriber.Result) -> [String: Any] {
+    public static func jsonObject(file: String, _ r: RecognitionResult) -> [String: Any] {
         let words: [[String: Any]] = r.words.map {
             ["word": $0.word, "start": round3($0.start), "end": round3($0.end), "confidence": round3($0.confidence)]
         }
@@ -31,7 +31,7 @@ public enum TranscriptRenderer {
     /// The transcript as JSON: one line, or pretty-printed. The line is written by hand (keys
     /// sorted, as JSONSerialization would): batches write one per file, and Foundation's
     /// serialiser took an eighth of the time of transcribing a short file.
-    public static func json(file: String, _ r: Transcriber.Result, pretty: Bool) -> String {
+    public static func json(file: String, _ r: RecognitionResult, pretty: Bool) -> String {
         if pretty { return encode(jsonObject(file: file, r), pretty: true) }
         let words = r.words.map {
             #"{"confidence":\#(round3($0.confidence)),"end":\#(round3($0.end)),"start":\#(round3($0.start)),"word":\#(jsonString($0.word))}"#
@@ -46,14 +46,14 @@ public enum TranscriptRenderer {
     }
 
     /// SubRip: numbered cues, times as 00:00:01,230.
-    public static func srt(_ r: Transcriber.Result) -> String {
+    public static func srt(_ r: RecognitionResult) -> String {
         cues(r.words).enumerated().map { i, cue in
             "\(i + 1)\n\(timestamp(cue.start, ",")) --> \(timestamp(cue.end, ","))\n\(cue.text)\n"
         }.joined(separator: "\n")
     }
 
     /// WebVTT: a header, then cues with times as 00:00:01.230.
-    public static func vtt(_ r: Transcriber.Result) -> String {
+    public static func vtt(_ r: RecognitionResult) -> String {
         "WEBVTT\n\n" + cues(r.words).map { "\(timestamp($0.start, ".")) --> \(timestamp($0.end, "."))\n\($0.text)\n" }.joined(separator: "\n")
     }
 

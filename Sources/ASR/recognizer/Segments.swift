@@ -10,14 +10,14 @@ struct DecodedSegment {
 }
 
 /// Decodes segments with the configured decoder and places their words in time.
-struct SegmentDecoder {
+struct SegmentDecoder: Sendable {
     let symbols: SymbolTable
     let greedy: GreedyDecoder
     let beam: BeamSearchDecoder?
-    /// Seconds per frame.
+    /// Seconds per model frame.
     let frameShift: Double
 
-    /// `rows`: (frames, V) log-probabilities starting at file frame `start`.
+    /// `rows`: (frames, V) log-probabilities starting at model frame `start` of the recording.
     func decode(_ rows: UnsafePointer<Float>, frames: Int, start: Int) throws -> DecodedSegment {
         let V = symbols.count
         let hypothesis = beam.map { $0.decode(rows, frames: frames, V: V) } ?? greedy.decode(rows, frames: frames, V: V).hypothesis
@@ -49,8 +49,8 @@ struct TranscriptAssembler {
 
     /// The utterance confidence is the geometric mean over all frames of the best alignment's
     /// posteriors (see `TimedTranscript`), pooled over the segments.
-    func result(duration: Double) -> Transcriber.Result {
-        Transcriber.Result(text: texts.joined(separator: " "), words: words,
+    func result(duration: Double) -> RecognitionResult {
+        RecognitionResult(text: texts.joined(separator: " "), words: words,
                            confidence: frames == 0 ? 1 : exp(logProb / Double(frames)), duration: duration)
     }
 }

@@ -1,33 +1,43 @@
 import Foundation
 
-// Recordings that are not run through the model whole: long files, streamed in windows, and
-// files cut into speech segments by voice activity detection. Both run the model on windows
+// Recordings that are not run through the model whole: long ones, streamed in windows, and
+// ones cut into speech segments by voice activity detection. Both run the model on windows
 // of at most `chunkSeconds`, each ending at the quietest moment of its second half (a pause
 // between words, usually), with `contextSeconds` of audio on each side whose outputs are
 // dropped. Quietness and speech are judged from the energy of each 10 ms block of samples.
-extension Transcriber {
-    /// (chunk, context) in frames.
-    private var windowFrames: (chunk: Int, context: Int) {
-        let shift = checkpoint.features.frameShiftMs / 1000
-        return (max(2, Int(options.chunkSeconds / shift)), Int(options.contextSeconds / shift))
+//
+// Windows are counted in feature frames. A model that subsamples by k turns k feature frames
+// into one output frame, so every window edge falls on a multiple of k (`aligned`): a window's
+// own outputs then start at a whole output frame and no output frame is shared by two windows.
+extension RecognizerSession {
+    var features: FeatureConfig { recognizer.features }
+    var options: RecognizerOptions { recognizer.options }
+
+    /// (chunk, context) in feature frames, multiples of the model's subsampling.
+    var windowFrames: (chunk: Int, context: Int) {
+        let shift = features.frameShiftMs / 1000
+        return (max(2 * model.subsampling, aligned(Int(options.chunkSeconds / shift))), aligned(Int(options.contextSeconds / shift)))
     }
+
+    /// `frame` rounded down to a multiple of the model's subsampling.
+    func aligned(_ frame: Int) -> Int { frame - frame % model.subsampling }
 
     /// Streams a long file: memory holds one window of base features (and 4 bytes of energy
     /// per 10 ms), whatever the file's length. Deltas and CMVN are computed over each window
     /// with its context, as for a file of that length.
-    func transcribeLong(_ reader: AudioReader) throws -> Result {
+    func recognizeLong(_ reader: AudioSource) throws -> RecognitionResult {
         let (chunk, context) = windowFrames
-        let D = checkpoint.features.baseDimension
+        let D = features.baseDimension
         var base: [Float] = []      // (rows, D) base features from file frame `baseStart` on
         var baseStart = 0
         var done = 0                // frames decoded so far
-        var meter = EnergyMeter(blockSamples: checkpoint.features.frameShift)
+        var meter = EnergyMeter(blockSamples: features.frameShift)
         var transcript = TranscriptAssembler()
         var available: Int { baseStart + base.count / D }
 
         // The next window: from `done` to the quietest block of its second half.
         func nextWindow() throws {
-            let end = quietestBlock(meter.energies, in: (done + chunk / 2)..<(done + chunk))
+            let end = aligned(quietestBlock(meter.energies, in: (done + chunk / 2)..<(done + chunk)))
             try runWindow(base, baseStart: baseStart, frames: done..<end, bounds: 0..<available, context: context, into: &transcript)
             done = end
             let drop = max(0, done - context - baseStart)
@@ -53,22 +63,23 @@ extension Transcriber {
     /// Transcribes only the speech of a file (`VADOptions`), each segment on its own: its own
     /// CMVN, no context from outside it, and windows inside it if it is long. Holds the file's
     /// base features (13 floats per 10 ms for MFCC: 19 MB an hour).
-    func transcribeWithVAD(_ reader: AudioReader) throws -> Result {
+    func recognizeWithVAD(_ reader: AudioSource) throws -> RecognitionResult {
         let (chunk, context) = windowFrames
-        let D = checkpoint.features.baseDimension
+        let D = features.baseDimension
         var base: [Float] = []
-        var meter = EnergyMeter(blockSamples: checkpoint.features.frameShift)
+        var meter = EnergyMeter(blockSamples: features.frameShift)
         let started = now()
         try pipeline.streamBaseFeatures(reader, samples: { meter.accept($0) }) { base.append(contentsOf: $0.data) }
         meter.finish()
         seconds.features += now() - started
         let frames = base.count / D
         var transcript = TranscriptAssembler()
-        for segment in speechSegments(meter.energies, blockSeconds: checkpoint.features.frameShiftMs / 1000, frames: frames,
-                                      options: options.vad ?? VADOptions()) {
+        for found in speechSegments(meter.energies, blockSeconds: features.frameShiftMs / 1000, frames: frames,
+                                    options: options.vad ?? VADOptions()) {
+            let segment = aligned(found.lowerBound)..<found.upperBound
             var done = segment.lowerBound
             while segment.upperBound - done > chunk + context {
-                let end = quietestBlock(meter.energies, in: (done + chunk / 2)..<(done + chunk))
+                let end = aligned(quietestBlock(meter.energies, in: (done + chunk / 2)..<(done + chunk)))
                 try runWindow(base, baseStart: 0, frames: done..<end, bounds: segment, context: context, into: &transcript)
                 done = end
             }
@@ -77,25 +88,29 @@ extension Transcriber {
         return transcript.result(duration: pipeline.lastDuration)
     }
 
-    /// Runs file frames `frames` through the model, with up to `context` frames on each side
-    /// that lie inside `bounds`, and decodes them. `base`: base features (rows, D) from file
-    /// frame `baseStart` on.
-    private func runWindow(_ base: [Float], baseStart: Int, frames: Range<Int>, bounds: Range<Int>, context: Int,
-                           into transcript: inout TranscriptAssembler) throws {
-        let D = checkpoint.features.baseDimension
+    /// Runs feature frames `frames` through the model, with up to `context` frames on each
+    /// side that lie inside `bounds`, and decodes the model frames that belong to `frames`.
+    /// `base`: base features (rows, D) from frame `baseStart` on. `frames.lowerBound`,
+    /// `bounds.lowerBound` and `context` are multiples of the model's subsampling.
+    func runWindow(_ base: [Float], baseStart: Int, frames: Range<Int>, bounds: Range<Int>, context: Int,
+                   into transcript: inout TranscriptAssembler) throws {
+        let D = features.baseDimension, k = model.subsampling
         let from = max(bounds.lowerBound, frames.lowerBound - context), to = min(bounds.upperBound, frames.upperBound + context)
         var started = now()
         let window = pipeline.finalize(FeatureMatrix(rows: to - from, cols: D,
                                                      data: Array(base[((from - baseStart) * D)..<((to - baseStart) * D)])))
         seconds.features += now() - started
         started = now()
-        let logits = window.data.withUnsafeBufferPointer {
-            model.forward($0.baseAddress!, T: window.rows, B: 1, lengths: [window.rows], training: false)
+        let out = window.data.withUnsafeBufferPointer {
+            model.forward($0.baseAddress!, T: window.rows, B: 1, lengths: [window.rows], workspace: workspace, pass: .inference)
         }
-        let own = logits + (frames.lowerBound - from) * V
-        logSoftmaxRows(own, rows: frames.count, cols: V)
+        // This window's own model frames: from its first feature frame to its last.
+        let first = (frames.lowerBound - from) / k
+        let last = frames.upperBound == to ? out.lengths[0] : (frames.upperBound - from) / k
+        let own = out.logits + first * V
+        logSoftmaxRows(own, rows: last - first, cols: V)
         seconds.model += now() - started
-        try decode(own, frames: frames.count, start: frames.lowerBound, into: &transcript)
+        try decode(own, frames: last - first, start: frames.lowerBound / k, into: &transcript)
     }
 
     /// The block of `range` around which the audio is quietest: the smallest mean energy over
