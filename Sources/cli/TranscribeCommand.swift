@@ -22,6 +22,11 @@ struct TranscribeCommand: ParsableCommand {
 
             Long recordings are read in chunks and run through the model in windows of \
             --chunk-seconds (with 2 s of context on each side), so memory stays bounded.
+
+            Live audio: --stream - reads raw PCM from standard input (--rate, --encoding, \
+            --channels) and prints JSON lines as it arrives: {"type": "partial", ...} while a \
+            phrase is spoken, {"type": "final", ..., "words": [...]} after each pause and at the end. \
+            For example: arecord -f S16_LE -r 16000 -c 1 | asr transcribe --stream - --rate 16000
             """)
 
     @Argument(help: "Audio files, or folders of them.")
@@ -65,6 +70,21 @@ struct TranscribeCommand: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Option(help: "Live audio: read raw PCM from standard input ('-') and print partial and final results as JSON lines.")
+    var stream: String?
+
+    @Option(help: "--stream: the sample rate of the PCM, in Hz.")
+    var rate: Int = 16_000
+
+    @Option(help: "--stream: s16le (16-bit signed little-endian) or f32le (32-bit float).")
+    var encoding: String = "s16le"
+
+    @Option(help: "--stream: interleaved channels (mixed down to mono).")
+    var channels: Int = 1
+
+    @Option(name: .customLong("end-silence"), help: "--stream: seconds of silence after speech that end a phrase (its final result).")
+    var endSilence: Double = 0.5
+
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, jsonl, srt, vtt }
 
     /// The exit status of a batch that ran to its end but in which some files failed (their
@@ -73,6 +93,7 @@ struct TranscribeCommand: ParsableCommand {
     static let someFilesFailed: Int32 = 3
 
     func run() throws {
+        if let stream { return try runStream(stream) }
         // Under mpirun, rank r transcribes files r, r+N, ... and rank 0 writes every line.
         let communicator = try Distributed.start()
         defer { communicator.finish() }
@@ -86,13 +107,7 @@ struct TranscribeCommand: ParsableCommand {
         let format = TranscriptFormat(rawValue: (self.format ?? (isBatch ? .jsonl : .text)).rawValue)!
         try checkOutputOptions(format: format, files: files.count)
 
-        let path = try model ?? TranscribeCommand.newestModel()
-        if model == nil && isRoot { printError("asr: using model \(path)\n") }
-        let checkpoint = try Checkpoint.load(from: path)
-        let decoding = try decodingOptions.apply(to: try Recognizer.storedDecoding(of: checkpoint, path: path))
-        var options = RecognizerOptions()
-        options.chunkSeconds = chunkSeconds
-        if vad { options.vad = VADOptions() }
+        let recognizer = try makeRecognizer(announce: isRoot)
 
         let sink = try ResultSink(format: format, output: output, outputDir: outputDir, resume: resume,
                                   several: files.count > 1, writesLines: isRoot)
@@ -114,7 +129,6 @@ struct TranscribeCommand: ParsableCommand {
         guard !todo.isEmpty else { return }
 
         let mine = ranks == 1 ? todo.count : (todo.count - rank + ranks - 1) / ranks
-        let recognizer = try Recognizer(checkpoint: checkpoint, decoding: decoding, options: options)
         let batch = try BatchTranscriber(recognizer: recognizer,
                                          jobs: jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount / ranks),
                                          batchSize: batchSize, files: max(1, mine))
@@ -203,6 +217,34 @@ struct TranscribeCommand: ParsableCommand {
     }
 
     /// The most recently written runs/*/best.safetensors.
+    /// The model of --model (or the newest run's), with the decoding and windows the options say.
+    private func makeRecognizer(announce: Bool) throws -> Recognizer {
+        let path = try model ?? TranscribeCommand.newestModel()
+        if model == nil && announce { printError("asr: using model \(path)\n") }
+        let checkpoint = try Checkpoint.load(from: path)
+        let decoding = try decodingOptions.apply(to: try Recognizer.storedDecoding(of: checkpoint, path: path))
+        var options = RecognizerOptions()
+        options.chunkSeconds = chunkSeconds
+        if vad { options.vad = VADOptions() }
+        return try Recognizer(checkpoint: checkpoint, decoding: decoding, options: options)
+    }
+
+    /// `--stream -`: live PCM from standard input.
+    private func runStream(_ source: String) throws {
+        guard inputs.isEmpty && manifest == nil else {
+            throw ValidationError("--stream reads standard input; it takes no files or --manifest")
+        }
+        guard let pcm = PCMDecoder.Encoding(rawValue: encoding) else {
+            throw ValidationError("--encoding: '\(encoding)' is not one of \(PCMDecoder.Encoding.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (1...64).contains(channels) else { throw ValidationError("--channels: \(channels): expected 1 to 64") }
+        let recognizer = try makeRecognizer(announce: true)
+        var streamOptions = StreamOptions()
+        streamOptions.endSilenceSeconds = endSilence
+        BLASThreads.set(1)
+        try StreamInput.run(recognizer: recognizer, source: source, rate: rate, encoding: pcm, channels: channels, options: streamOptions)
+    }
+
     static func newestModel() throws -> String {
         let runs = "runs"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []

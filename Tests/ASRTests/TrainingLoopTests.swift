@@ -33,20 +33,29 @@ struct TrainingLoopTests {
         return (recipe, recipePath)
     }
 
+    /// The model trained on the ten recordings for 60 epochs, once for all the tests that need
+    /// a trained model (this suite's and RecognizerTests). Its folder is a scratch folder.
+    static let trained: Result<(checkpoint: String, history: [EpochRecord]), Error> = Result {
+        guard let recordings = Fixtures.fsdd else { throw CocoaError(.fileNoSuchFile) }
+        let dir = Fixtures.scratch("trained")
+        let (recipe, recipePath) = try TrainingLoopTests().smallRecipe(in: dir, recordings: recordings, epochs: 60)
+        let trainer = try Trainer(recipe: try Recipe.load(recipePath), recipePath: recipePath) { _ in }
+        let history = try trainer.run(resume: false)
+        return ("\(recipe.output!)/best.safetensors", history)
+    }
+
     @Test func trainingLearnsAHandfulOfUtterances() throws {
         let recordings = try #require(Fixtures.fsdd, "FSDD recordings not found beside the checkout (../shared/data/fsdd)")
         let dir = Fixtures.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (recipe, recipePath) = try smallRecipe(in: dir, recordings: recordings, epochs: 60)
         let words = Self.words
         let started = Date()
-        let trainer = try Trainer(recipe: try Recipe.load(recipePath), recipePath: recipePath) { _ in }
-        let history = try trainer.run(resume: false)
+        let (checkpoint, history) = try Self.trained.get()
         #expect(history.count == 60)
         let first = history.first!.trainLoss, last = history.last!.trainLoss
         #expect(last < first / 10, "loss went from \(first) to \(last)")
 
-        let recognizer = try Recognizer(checkpoint: "\(recipe.output!)/best.safetensors")
+        let recognizer = try Recognizer(checkpoint: checkpoint)
         var right = 0
         for (digit, word) in words.enumerated() {
             let text = try recognizer.recognize(file: "\(recordings)/\(digit)_jackson_7.wav").text
@@ -74,7 +83,7 @@ struct TrainingLoopTests {
         var options = RecognizerOptions()
         options.chunkSeconds = 1
         options.contextSeconds = 0
-        let windowed = try Recognizer(checkpoint: "\(recipe.output!)/best.safetensors", options: options).recognize(file: longPath)
+        let windowed = try Recognizer(checkpoint: checkpoint, options: options).recognize(file: longPath)
         #expect(windowed.words.count == 30, "windowed: '\(windowed.text)'")
         for (word, span) in zip(windowed.words, spans) {
             #expect(word.start >= span.lowerBound - 0.1 && word.end <= span.upperBound + 0.1, "\(word) spoken at \(span)")

@@ -64,7 +64,6 @@ extension RecognizerSession {
     /// CMVN, no context from outside it, and windows inside it if it is long. Holds the file's
     /// base features (13 floats per 10 ms for MFCC: 19 MB an hour).
     func recognizeWithVAD(_ reader: AudioSource) throws -> RecognitionResult {
-        let (chunk, context) = windowFrames
         let D = features.baseDimension
         var base: [Float] = []
         var meter = EnergyMeter(blockSamples: features.frameShift)
@@ -72,20 +71,33 @@ extension RecognizerSession {
         try pipeline.streamBaseFeatures(reader, samples: { meter.accept($0) }) { base.append(contentsOf: $0.data) }
         meter.finish()
         seconds.features += now() - started
-        let frames = base.count / D
         var transcript = TranscriptAssembler()
-        for found in speechSegments(meter.energies, blockSeconds: features.frameShiftMs / 1000, frames: frames,
-                                    options: options.vad ?? VADOptions()) {
-            let segment = aligned(found.lowerBound)..<found.upperBound
-            var done = segment.lowerBound
-            while segment.upperBound - done > chunk + context {
-                let end = aligned(quietestBlock(meter.energies, in: (done + chunk / 2)..<(done + chunk)))
-                try runWindow(base, baseStart: 0, frames: done..<end, bounds: segment, context: context, into: &transcript)
-                done = end
-            }
-            try runWindow(base, baseStart: 0, frames: done..<segment.upperBound, bounds: segment, context: context, into: &transcript)
-        }
+        try recognizeSpeech(base, frames: base.count / D, energies: meter.energies, vad: options.vad ?? VADOptions(), into: &transcript)
         return transcript.result(duration: pipeline.lastDuration)
+    }
+
+    /// The speech segments of base features `base` (frames, D) found from `energies` (dB per
+    /// feature frame) by `vad`, each recognized on its own. Returns the segments.
+    @discardableResult
+    func recognizeSpeech(_ base: [Float], frames: Int, energies: [Float], vad: VADOptions,
+                         into transcript: inout TranscriptAssembler) throws -> [Range<Int>] {
+        let segments = speechSegments(energies, blockSeconds: features.frameShiftMs / 1000, frames: frames, options: vad)
+            .map { aligned($0.lowerBound)..<$0.upperBound }
+        for segment in segments { try recognizeRange(base, segment, energies: energies, into: &transcript) }
+        return segments
+    }
+
+    /// Frames `range` of base features `base` (from frame 0) as one recording: its own CMVN,
+    /// in windows cut at quiet moments when it is longer than a window.
+    func recognizeRange(_ base: [Float], _ range: Range<Int>, energies: [Float], into transcript: inout TranscriptAssembler) throws {
+        let (chunk, context) = windowFrames
+        var done = range.lowerBound
+        while range.upperBound - done > chunk + context {
+            let end = aligned(quietestBlock(energies, in: (done + chunk / 2)..<(done + chunk)))
+            try runWindow(base, baseStart: 0, frames: done..<end, bounds: range, context: context, into: &transcript)
+            done = end
+        }
+        try runWindow(base, baseStart: 0, frames: done..<range.upperBound, bounds: range, context: context, into: &transcript)
     }
 
     /// Runs feature frames `frames` through the model, with up to `context` frames on each
@@ -115,7 +127,7 @@ extension RecognizerSession {
 
     /// The block of `range` around which the audio is quietest: the smallest mean energy over
     /// the 21 blocks (0.21 s) centred on it.
-    private func quietestBlock(_ energies: [Float], in range: Range<Int>) -> Int {
+    func quietestBlock(_ energies: [Float], in range: Range<Int>) -> Int {
         let half = 10
         var best = range.lowerBound, bestMean = Float.infinity
         for t in range {

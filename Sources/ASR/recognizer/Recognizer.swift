@@ -148,6 +148,12 @@ public final class Recognizer: Sendable {
         try makeSession().recognize(file: file)
     }
 
+    /// A live stream: push samples of any chunk size as they arrive (at `sampleRate`), get
+    /// partial hypotheses and, at each end of speech, final results. See `RecognitionStream`.
+    public func makeStream(sampleRate: Int, options: StreamOptions = .init()) throws -> RecognitionStream {
+        try RecognitionStream(recognizer: self, sampleRate: sampleRate, options: options)
+    }
+
     /// Recognizes files; see `RecognizerSession.recognize(files:batchSize:)`.
     public func recognize(files: [String], batchSize: Int = 32) throws -> [Swift.Result<RecognitionResult, Error>] {
         try makeSession().recognize(files: files, batchSize: batchSize)

@@ -33,11 +33,15 @@ public enum TranscriptRenderer {
     /// serialiser took an eighth of the time of transcribing a short file.
     public static func json(file: String, _ r: RecognitionResult, pretty: Bool) -> String {
         if pretty { return encode(jsonObject(file: file, r), pretty: true) }
-        let words = r.words.map {
-            #"{"confidence":\#(round3($0.confidence)),"end":\#(round3($0.end)),"start":\#(round3($0.start)),"word":\#(jsonString($0.word))}"#
-        }
         return #"{"confidence":\#(round3(r.confidence)),"duration":\#(round3(r.duration)),"file":\#(jsonString(file)),"#
-            + #""text":\#(jsonString(r.text)),"words":[\#(words.joined(separator: ","))]}"#
+            + #""text":\#(jsonString(r.text)),"words":\#(wordsJSON(r.words))}"#
+    }
+
+    /// [{"confidence", "end", "start", "word"}, ...] on one line.
+    static func wordsJSON(_ words: [TimedWord]) -> String {
+        "[" + words.map {
+            #"{"confidence":\#(round3($0.confidence)),"end":\#(round3($0.end)),"start":\#(round3($0.start)),"word":\#(jsonString($0.word))}"#
+        }.joined(separator: ",") + "]"
     }
 
     /// {"error": ..., "file": ...}: the line of a file that could not be transcribed.
@@ -97,3 +101,17 @@ public enum TranscriptRenderer {
 }
 
 private func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+
+extension TranscriptRenderer {
+    /// One JSON line of a live stream: {"type": "partial"|"final", "text", "confidence",
+    /// "audio_seconds" (audio received when it was sent), "words"}.
+    public static func streamLine(_ event: StreamEvent) -> String {
+        let (type, r): (String, RecognitionResult)
+        switch event {
+        case .partial(let result): (type, r) = ("partial", result)
+        case .final(let result): (type, r) = ("final", result)
+        }
+        return #"{"type":"\#(type)","text":\#(jsonString(r.text)),"confidence":\#(round3(r.confidence)),"#
+            + #""audio_seconds":\#(round3(r.duration)),"words":\#(wordsJSON(r.words))}"#
+    }
+}
