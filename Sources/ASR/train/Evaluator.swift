@@ -30,8 +30,10 @@ public enum EvaluationDecoding: Sendable {
 /// end-of-training test and `asr evaluate`.
 public final class Evaluator {
     let tokenizer: Tokenizer
-    let greedy: GreedyDecoder
-    let beam: BeamSearchDecoder?
+    /// Best path, for validation (`.greedyOnly`).
+    let greedy: any CTCDecoder
+    /// The recipe's `decoding` (`.recipe`): `greedy` itself when it says greedy.
+    let recipe: any CTCDecoder
     let decoding: DecodingConfig
     private let source: FeatureSource
     private let batchSize = 32
@@ -42,7 +44,10 @@ public final class Evaluator {
         self.decoding = decoding
         let symbols = try SymbolTable(tokenizer.symbols)
         greedy = GreedyDecoder(symbols: symbols)
-        beam = try Evaluator.makeBeamDecoder(decoding, symbols: symbols, base: base)
+        let decoder = try makeDecoder(decoding, symbols: symbols) { path in
+            path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)"
+        }
+        recipe = decoder is GreedyDecoder ? greedy : decoder
         source = try FeatureSource(config: features, cacheFeatures: true)
     }
 
@@ -51,26 +56,15 @@ public final class Evaluator {
                       base: (recipePath as NSString).deletingLastPathComponent)
     }
 
-    /// The beam decoder the `decoding` section describes, or nil for greedy decoding.
-    static func makeBeamDecoder(_ config: DecodingConfig, symbols: SymbolTable, base: String) throws -> BeamSearchDecoder? {
-        guard config.method == .beam else { return nil }
-        func resolve(_ path: String) -> String { path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)" }
-        var lexicon: Lexicon?
-        if let words = config.lexicon { lexicon = try Lexicon(words: words, symbols: symbols, source: "decoding.lexicon") }
-        if let file = config.lexiconFile { lexicon = try Lexicon(contentsOf: resolve(file), symbols: symbols) }
-        let lm = try config.lm.map { try ARPALanguageModel(contentsOf: resolve($0)) }
-        let options = BeamSearchOptions(beamWidth: config.beamWidth, lmWeight: config.lmWeight, wordBonus: config.wordBonus)
-        return try BeamSearchDecoder(symbols: symbols, options: options, lexicon: lexicon, languageModel: lm)
-    }
+    /// Whether the recipe's decoding is other than greedy, so that `.recipe` scores differ
+    /// from `.greedyOnly` ones.
+    public var hasRecipeDecoder: Bool { !(recipe is GreedyDecoder) }
 
-    /// A short name of the decoding in use, for reports.
-    public func describe(_ mode: EvaluationDecoding) -> String {
-        guard mode == .recipe, beam != nil else { return "greedy" }
-        var s = "beam \(decoding.beamWidth)"
-        if decoding.lexicon != nil || decoding.lexiconFile != nil { s += " + lexicon" }
-        if decoding.lm != nil { s += " + LM (weight \(decoding.lmWeight))" }
-        return s
-    }
+    /// The decoder `mode` uses.
+    func decoder(_ mode: EvaluationDecoding) -> any CTCDecoder { mode == .recipe ? recipe : greedy }
+
+    /// A short name of the decoding in use, for reports (`CTCDecoder.name`).
+    public func describe(_ mode: EvaluationDecoding) -> String { decoder(mode).name }
 
     /// Transcribes `set` (under `condition`: the robustness sets) and scores it.
     public func evaluate(model: AcousticModel, set: EvaluationSet, decoding mode: EvaluationDecoding, ctc: CTCLoss? = nil,
@@ -102,8 +96,7 @@ public final class Evaluator {
                 }
                 let text = rows.withUnsafeMutableBufferPointer { p -> String in
                     logSoftmaxRows(p.baseAddress!, rows: frames, cols: V)
-                    if mode == .recipe, let beam { return beam.decode(p.baseAddress!, frames: frames, V: V).text }
-                    return greedy.decode(p.baseAddress!, frames: frames, V: V).hypothesis.text
+                    return decoder(mode).best(p.baseAddress!, frames: frames, V: V).text
                 }
                 let reference = references[batch.ids[b]] ?? ""
                 _ = result.score.add(reference: reference, hypothesis: text)

@@ -84,8 +84,7 @@ public final class Transcriber {
         self.options = options
         pipeline = try FeaturePipeline(config: checkpoint.features)
         symbols = try SymbolTable(checkpoint.tokens)
-        decoder = SegmentDecoder(symbols: symbols, greedy: GreedyDecoder(symbols: symbols),
-                                 beam: try Evaluator.makeBeamDecoder(decoding, symbols: symbols, base: ""),
+        decoder = SegmentDecoder(decoder: try makeDecoder(decoding, symbols: symbols),
                                  frameShift: checkpoint.features.frameShiftMs / 1000)
     }
 
