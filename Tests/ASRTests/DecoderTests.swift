@@ -38,14 +38,16 @@ struct DecoderTests {
         #expect(symbols.kind == .words)
         let x = try LogProbs(probabilities: [[0.4, 0.35, 0.25], [0.4, 0.35, 0.25]])
 
-        let greedy = try GreedyDecoder(symbols: symbols).decode(x)
-        #expect(greedy.path == [0, 0])
-        #expect(greedy.hypothesis.labels.isEmpty && greedy.hypothesis.text == "")
-        #expect(abs(greedy.hypothesis.acousticLogProb - log(0.16)) < 1e-6)
+        let greedyHypotheses = try GreedyDecoder(symbols: symbols).decode(x)
+        #expect(greedyHypotheses.count == 1)
+        let greedy = greedyHypotheses[0]
+        #expect(try greedy.alignment(frames: 2).frameSymbols == [0, 0])
+        #expect(greedy.labels.isEmpty && greedy.text == "")
+        #expect(abs(greedy.acousticLogProb - log(0.16)) < 1e-6)
 
         let beam = try BeamSearchDecoder(symbols: symbols)
-        #expect(try beam.decode(x).text == "a")
-        let nBest = try beam.nBest(x)
+        #expect(try beam.best(x).text == "a")
+        let nBest = try beam.decode(x)
         #expect(nBest.map(\.text) == ["a", "b", "", "a b", "b a"])
         let expected = [0.4025, 0.2625, 0.16, 0.0875, 0.0875]
         for (h, p) in zip(nBest, expected) {
@@ -56,7 +58,7 @@ struct DecoderTests {
         #expect(abs(nBest.reduce(0.0) { $0 + exp($1.acousticLogProb) } - 1) < 1e-6)
         // n-best limited by the option.
         let two = try BeamSearchDecoder(symbols: symbols, options: .init(nBest: 2))
-        #expect(try two.nBest(x).map(\.text) == ["a", "b"])
+        #expect(try two.decode(x).map(\.text) == ["a", "b"])
     }
 
     /// With a beam wide enough to keep every prefix and no pruning, prefix beam search is
@@ -86,7 +88,7 @@ struct DecoderTests {
             exact[labels, default: 0] += exp(logP)
         }
         let beam = try BeamSearchDecoder(symbols: symbols, options: .init(beamWidth: 1000, pruneLogProb: -.infinity))
-        let nBest = try beam.nBest(x)
+        let nBest = try beam.decode(x)
         #expect(nBest.count == exact.count)
         for h in nBest {
             let p = try #require(exact[h.labels])
@@ -107,22 +109,22 @@ struct DecoderTests {
             rows.append([symbol: 0.9])
         }
         let x = Self.posteriors(rows, symbols)
-        let greedy = try GreedyDecoder(symbols: symbols).decode(x)
-        #expect(greedy.hypothesis.text == "the cat")
-        #expect(greedy.hypothesis.words == ["the", "cat"])
+        let greedy = try GreedyDecoder(symbols: symbols).best(x)
+        #expect(greedy.text == "the cat")
+        #expect(greedy.words == ["the", "cat"])
         #expect(greedy.labelFrames == [1...2, 4...4, 5...5, 7...7, 8...8, 10...11, 12...12])
 
         for width in [1, 4, 8, 16] {
             let beam = try BeamSearchDecoder(symbols: symbols, options: .init(beamWidth: width))
-            let best = try beam.decode(x)
+            let best = try beam.best(x)
             #expect(best.text == "the cat", "beam width \(width)")
-            #expect(best.labels == greedy.hypothesis.labels)
-            #expect(best.acousticLogProb >= greedy.hypothesis.acousticLogProb - 1e-9)
+            #expect(best.labels == greedy.labels)
+            #expect(best.acousticLogProb >= greedy.acousticLogProb - 1e-9)
         }
         // A lexicon holding both words, topK and a tight pruning threshold change nothing.
         let lexicon = try Lexicon(words: ["the", "cat", "cap"], symbols: symbols)
         let constrained = try BeamSearchDecoder(symbols: symbols, options: .init(pruneLogProb: -3, topK: 2), lexicon: lexicon)
-        #expect(try constrained.decode(x).text == "the cat")
+        #expect(try constrained.best(x).text == "the cat")
     }
 
     // MARK: - Lexicon
@@ -135,14 +137,14 @@ struct DecoderTests {
         let symbols = Self.characters
         let rows: [[String: Double]] = [["t": 0.9], ["h": 0.9], ["r": 0.9], ["e": 0.9], ["e": 0.6, "-": 0.35], ["e": 0.9], ["-": 0.9]]
         let x = Self.posteriors(rows, symbols)
-        #expect(try GreedyDecoder(symbols: symbols).decode(x).hypothesis.text == "thre")
-        #expect(try BeamSearchDecoder(symbols: symbols).decode(x).text == "thre")
+        #expect(try GreedyDecoder(symbols: symbols).best(x).text == "thre")
+        #expect(try BeamSearchDecoder(symbols: symbols).best(x).text == "thre")
 
         let lexicon = try Lexicon(words: ["three", "the", "there", "tree", "thr€e"], symbols: symbols)
         #expect(lexicon.skipped == ["thr€e"])
         #expect(lexicon.contains("three") && !lexicon.contains("thre") && !lexicon.contains("thr"))
         let decoder = try BeamSearchDecoder(symbols: symbols, options: .init(beamWidth: 8), lexicon: lexicon)
-        let nBest = try decoder.nBest(x)
+        let nBest = try decoder.decode(x)
         #expect(nBest.first?.text == "three")
         // Every hypothesis is made of lexicon words.
         for h in nBest { #expect(h.words.allSatisfy(lexicon.contains), "\(h.text)") }
@@ -207,10 +209,10 @@ struct DecoderTests {
 
             \\end\\
             """)
-        #expect(try BeamSearchDecoder(symbols: symbols).decode(x).text == "i one")
+        #expect(try BeamSearchDecoder(symbols: symbols).best(x).text == "i one")
 
         let options = BeamSearchOptions(lmWeight: 0.5, wordBonus: 0.25)
-        let nBest = try BeamSearchDecoder(symbols: symbols, options: options, languageModel: lm).nBest(x)
+        let nBest = try BeamSearchDecoder(symbols: symbols, options: options, languageModel: lm).decode(x)
         #expect(nBest.map(\.text) == ["i won", "i one"])
         #expect(abs(nBest[0].lmLogProb - (-0.6 * Self.ln10)) < 1e-9)
         #expect(abs(nBest[1].lmLogProb - (-2.8 * Self.ln10)) < 1e-9)
@@ -247,8 +249,8 @@ struct DecoderTests {
             -0.5 son </s>
             \\end\\
             """)
-        #expect(try BeamSearchDecoder(symbols: symbols).decode(x).text == "my sun")
-        let nBest = try BeamSearchDecoder(symbols: symbols, options: .init(lmWeight: 0.5), languageModel: lm).nBest(x)
+        #expect(try BeamSearchDecoder(symbols: symbols).best(x).text == "my sun")
+        let nBest = try BeamSearchDecoder(symbols: symbols, options: .init(lmWeight: 0.5), languageModel: lm).decode(x)
         #expect(nBest.map(\.text) == ["my son", "my sun"])
         #expect(abs(nBest[0].score - (-2.180058752)) < 1e-6)
         #expect(abs(nBest[1].score - (-4.051714641)) < 1e-6)
@@ -349,10 +351,14 @@ struct DecoderTests {
         let rows: [[String: Double]] = [["-": 0.9], ["h": 0.8], ["h": 0.6, "-": 0.3], ["i": 0.7], ["-": 0.9], [" ": 0.8],
                                         ["-": 0.9], ["y": 0.9], ["-": 0.8], ["o": 0.6, "-": 0.3], ["-": 0.9], ["-": 0.9]]
         let x = Self.posteriors(rows, symbols)
-        let greedy = try GreedyDecoder(symbols: symbols).decode(x)
-        #expect(greedy.hypothesis.text == "hi yo")
-        let timed = try TimedTranscript(hypothesis: greedy.hypothesis, logProbs: x, symbols: symbols, frameShift: 0.02)
-        #expect(timed.alignment.frameSymbols == greedy.path)
+        let greedy = try GreedyDecoder(symbols: symbols).best(x)
+        #expect(greedy.text == "hi yo")
+        let timed = try TimedTranscript(hypothesis: greedy, logProbs: x, symbols: symbols, frameShift: 0.02)
+        // The alignment is the best path: the argmax of every frame.
+        let argmax = (0..<x.frames).map { t in (0..<x.V).reduce(0) { x[t, $1] > x[t, $0] ? $1 : $0 } }
+        #expect(argmax == ["-", "h", "h", "i", "-", " ", "-", "y", "-", "o", "-", "-"].map { symbols.index[$0] ?? 0 })
+        #expect(timed.alignment.frameSymbols == argmax)
+        #expect(try TimedTranscript(labels: greedy.labels, logProbs: x, symbols: symbols, frameShift: 0.02) == timed)
         #expect(timed.words.map(\.word) == ["hi", "yo"])
         #expect(timed.words.map(\.frames) == [1...3, 7...9])
         let hi = timed.words[0], yo = timed.words[1]

@@ -14,7 +14,7 @@ public struct BeamSearchOptions: Sendable, Equatable {
     /// `pruneLogProb`). nil: no limit, right for character tables; set it (e.g. 32) for
     /// large word tables.
     public var topK: Int? = nil
-    /// How many hypotheses `nBest` returns at most; nil: `beamWidth`.
+    /// How many hypotheses `decode` returns at most; nil: `beamWidth`.
     public var nBest: Int? = nil
     /// Shallow fusion: score = ln P_ctc + lmWeight * ln P_lm(words) + wordBonus * #words.
     /// Only used with a language model.
@@ -63,7 +63,7 @@ public struct BeamSearchOptions: Sendable, Equatable {
 /// is taken without its unfinished word (the audio may stop mid-word).
 ///
 /// The decoder holds no per-utterance state: one instance may decode on many threads.
-public struct BeamSearchDecoder: Sendable {
+public struct BeamSearchDecoder: CTCDecoder {
     public let symbols: SymbolTable
     public let options: BeamSearchOptions
     public let lexicon: Lexicon?
@@ -81,38 +81,52 @@ public struct BeamSearchDecoder: Sendable {
         self.languageModel = languageModel
     }
 
-    /// The best hypothesis. If a lexicon leaves no valid hypothesis in the beam, the empty
-    /// transcript (all frames blank, scored exactly).
-    public func decode(_ logProbs: LogProbs) throws(DecodeError) -> Hypothesis {
-        try logProbs.withValues(checkedAgainst: symbols) { (p) throws(DecodeError) in
-            decode(p, frames: logProbs.frames, V: logProbs.V)
-        }
+    /// "beam 8", "beam 8 + lexicon", "beam 8 + LM (weight 0.5)", "beam 8 + lexicon + LM (weight 0.5)".
+    public var name: String {
+        var s = "beam \(options.beamWidth)"
+        if lexicon != nil { s += " + lexicon" }
+        if languageModel != nil { s += " + LM (weight \(options.lmWeight))" }
+        return s
     }
 
-    /// The final beam, best first: at most `options.nBest` hypotheses (fewer if a lexicon
-    /// rejects some; possibly none).
-    public func nBest(_ logProbs: LogProbs) throws(DecodeError) -> [Hypothesis] {
-        try logProbs.withValues(checkedAgainst: symbols) { (p) throws(DecodeError) in
-            nBest(p, frames: logProbs.frames, V: logProbs.V)
-        }
-    }
-
+    /// The final beam, best first: at most `options.nBest` hypotheses (nil: `beamWidth`),
+    /// each with the forced alignment (`CTCAlignment.viterbi`) of its labels. A lexicon may
+    /// leave fewer, and a hypothesis none of whose alignments has a nonzero probability is
+    /// left out; if none is left, the one hypothesis is the empty transcript (all frames
+    /// blank, scored exactly).
     /// `logProbs`: (frames, V) row-major, V == symbols.count.
-    public func decode(_ logProbs: UnsafePointer<Float>, frames: Int, V: Int) -> Hypothesis {
-        if let best = search(logProbs, frames: frames, V: V, keep: 1).first { return best }
+    public func decode(_ logProbs: UnsafePointer<Float>, frames: Int, V: Int) -> [Hypothesis] {
+        let keep = options.nBest ?? options.beamWidth
+        var hypotheses = [Hypothesis]()
+        for found in search(logProbs, frames: frames, V: V) {
+            if hypotheses.count == keep { break }
+            guard let alignment = try? CTCAlignment.viterbi(labels: found.labels, logProbs: logProbs, frames: frames, V: V) else { continue }
+            hypotheses.append(Hypothesis(labels: found.labels, words: symbols.words(found.labels), acousticLogProb: found.acoustic,
+                                         lmLogProb: found.lm, score: found.score,
+                                         labelFrames: alignment.labelFrames, alignmentLogProb: alignment.logProb))
+        }
+        if !hypotheses.isEmpty { return hypotheses }
         var blanks = 0.0
         for t in 0..<frames { blanks += Double(logProbs[t * V + SymbolTable.blank]) }
         let tree = PrefixTree(symbols: symbols, lexicon: lexicon, lm: languageModel)
         let lm = tree.finish(0)?.lmLogProb ?? 0
-        return Hypothesis(labels: [], words: [], acousticLogProb: blanks, lmLogProb: lm,
-                          score: blanks + (languageModel == nil ? 0 : options.lmWeight * lm))
+        // No labels: the alignment is all blank, and always exists.
+        let allBlank = try! CTCAlignment.viterbi(labels: [], logProbs: logProbs, frames: frames, V: V)
+        return [Hypothesis(labels: [], words: [], acousticLogProb: blanks, lmLogProb: lm,
+                           score: blanks + (languageModel == nil ? 0 : options.lmWeight * lm),
+                           labelFrames: [], alignmentLogProb: allBlank.logProb)]
     }
 
-    public func nBest(_ logProbs: UnsafePointer<Float>, frames: Int, V: Int) -> [Hypothesis] {
-        search(logProbs, frames: frames, V: V, keep: options.nBest ?? options.beamWidth)
+    /// A finished prefix: its labels and scores, before alignment.
+    private struct Found {
+        var labels: [Int]
+        var acoustic: Double
+        var lm: Double
+        var score: Double
     }
 
-    private func search(_ logProbs: UnsafePointer<Float>, frames: Int, V: Int, keep: Int) -> [Hypothesis] {
+    /// Every hypothesis of the final beam, best first.
+    private func search(_ logProbs: UnsafePointer<Float>, frames: Int, V: Int) -> [Found] {
         precondition(V == symbols.count, "beam search: V = \(V) but the symbol table has \(symbols.count) symbols")
         var tree = PrefixTree(symbols: symbols, lexicon: lexicon, lm: languageModel)
         let lmWeight = languageModel == nil ? 0 : options.lmWeight
@@ -160,7 +174,7 @@ public struct BeamSearchDecoder: Sendable {
         }
 
         // The end of the utterance: finish the last word, add </s>, re-rank.
-        var final = [(hypothesis: Hypothesis, node: Int32)]()
+        var final = [(hypothesis: Found, node: Int32)]()
         // If no prefix ends on a whole word (the audio stops mid-word, or the lexicon lacks the
         // word spoken last), each is taken without its unfinished word rather than returning nothing.
         let anyComplete = beam.contains { tree.finish($0.node) != nil }
@@ -169,12 +183,11 @@ public struct BeamSearchDecoder: Sendable {
             guard let (lm, words) = tree.finish(node) else { continue }
             let acoustic = logAdd(entry.blank, entry.nonBlank)
             let labels = tree.labels(node)
-            let hypothesis = Hypothesis(labels: labels, words: symbols.words(labels), acousticLogProb: acoustic,
-                                        lmLogProb: lm, score: acoustic + lmWeight * lm + bonus * Double(words))
+            let hypothesis = Found(labels: labels, acoustic: acoustic, lm: lm, score: acoustic + lmWeight * lm + bonus * Double(words))
             if !final.contains(where: { $0.node == node }) { final.append((hypothesis, node)) }
         }
         final.sort { $0.hypothesis.score != $1.hypothesis.score ? $0.hypothesis.score > $1.hypothesis.score : $0.node < $1.node }
-        return final.prefix(keep).map(\.hypothesis)
+        return final.map(\.hypothesis)
     }
 
     /// The non-blank symbols tried at a frame: log-prob >= pruneLogProb, the `topK` best.

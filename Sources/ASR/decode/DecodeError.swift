@@ -13,6 +13,10 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case labelOutOfRange(position: Int, label: Int, V: Int)
     /// A label sequence needs more frames than the utterance has.
     case alignmentInfeasible(labels: Int, requiredFrames: Int, frames: Int)
+    /// Every alignment of a label sequence has probability 0 (log-probabilities of -inf).
+    case alignmentImpossible(labels: Int)
+    /// A hypothesis's `labelFrames` are not an alignment of its labels.
+    case alignmentMismatch(reason: String)
     /// A lexicon file cannot be read.
     case lexiconUnreadable(path: String, reason: String)
     /// A lexicon (file or list) has no word that the symbol table can spell.
@@ -32,6 +36,10 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
             return "labels[\(position)] = \(label): expected 1..<\(v) (0 is the blank)"
         case .alignmentInfeasible(let labels, let required, let frames):
             return "forced alignment: \(labels) labels need at least \(required) frames, the utterance has \(frames)"
+        case .alignmentImpossible(let labels):
+            return "forced alignment: every alignment of the \(labels) labels has probability 0"
+        case .alignmentMismatch(let reason):
+            return "alignment: \(reason)"
         case .lexiconUnreadable(let path, let reason):
             return "\(path): cannot read the lexicon: \(reason)"
         case .emptyLexicon(let source, let skipped):

@@ -8,6 +8,37 @@ public struct CTCAlignment: Sendable, Equatable {
     /// ln P of the path (one alignment, not the sum over alignments).
     public var logProb: Double
 
+    /// An alignment given by its label runs (a `Hypothesis`'s `labelFrames`): each label on
+    /// its frames, the blank on all others. Throws `.alignmentMismatch` unless there is one
+    /// non-empty range per label, in order, not overlapping, inside 0..<frames, with a frame
+    /// between the runs of two equal neighbours (else the path would spell one label).
+    public init(labels: [Int], labelFrames: [ClosedRange<Int>], frames: Int, logProb: Double) throws(DecodeError) {
+        guard labelFrames.count == labels.count else {
+            throw .alignmentMismatch(reason: "\(labelFrames.count) frame ranges for \(labels.count) labels")
+        }
+        var frameSymbols = [Int](repeating: SymbolTable.blank, count: max(frames, 0))
+        for (i, range) in labelFrames.enumerated() {
+            guard range.lowerBound >= 0, range.upperBound < frames else {
+                throw .alignmentMismatch(reason: "label \(i) on frames \(range), outside 0..<\(frames)")
+            }
+            if i > 0 {
+                let gap = labels[i] == labels[i - 1] ? 1 : 0
+                guard range.lowerBound > labelFrames[i - 1].upperBound + gap else {
+                    throw .alignmentMismatch(reason: "label \(i) on frames \(range) does not follow label \(i - 1) on \(labelFrames[i - 1])"
+                                             + (gap == 1 ? " with a blank between (they are equal)" : ""))
+                }
+            }
+            for t in range { frameSymbols[t] = labels[i] }
+        }
+        self.init(frameSymbols: frameSymbols, labelFrames: labelFrames, logProb: logProb)
+    }
+
+    init(frameSymbols: [Int], labelFrames: [ClosedRange<Int>], logProb: Double) {
+        self.frameSymbols = frameSymbols
+        self.labelFrames = labelFrames
+        self.logProb = logProb
+    }
+
     /// Viterbi over the 2U+1 states blank, l1, blank, l2, ..., blank (the states of the CTC
     /// loss in CTCForwardBackward.swift), in Double. Ties go to staying in a state, then to
     /// the nearer predecessor, so among equally good paths each state is entered as early as
@@ -61,6 +92,8 @@ public struct CTCAlignment: Sendable, Equatable {
             }
             s -= Int(back[t * S + s])
         }
+        // With every path improbable (ln P = -inf), the back pointers need not lead to a path.
+        guard zip(first, last).allSatisfy({ $0 <= $1 }) else { throw .alignmentImpossible(labels: labels.count) }
         return CTCAlignment(frameSymbols: frameSymbols, labelFrames: zip(first, last).map { $0...$1 }, logProb: logProb)
     }
 

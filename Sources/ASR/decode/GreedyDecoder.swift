@@ -1,41 +1,42 @@
 /// Best-path CTC decoding: the most probable symbol of every frame, repeats collapsed,
 /// blanks dropped. Exact for the single most probable alignment, not for the most probable
 /// label sequence (which sums over alignments; see `BeamSearchDecoder`).
-public struct GreedyDecoder: Sendable {
+public struct GreedyDecoder: CTCDecoder {
     public let symbols: SymbolTable
+    public var name: String { "greedy" }
 
     public init(symbols: SymbolTable) { self.symbols = symbols }
 
-    /// The transcript and the frame-level path it came from.
-    public struct Result: Sendable, Equatable {
-        public var hypothesis: Hypothesis
-        /// The argmax symbol of every frame (ties: the lowest index).
-        public var path: [Int]
-        /// For each label of `hypothesis.labels`, the frames of the path that emit it.
-        public var labelFrames: [ClosedRange<Int>]
-    }
-
-    public func decode(_ logProbs: LogProbs) throws(DecodeError) -> Result {
-        try logProbs.withValues(checkedAgainst: symbols) { (p) throws(DecodeError) in
-            decode(p, frames: logProbs.frames, V: logProbs.V)
-        }
-    }
-
+    /// One hypothesis: the collapsed best path (the argmax of every frame; ties: the lowest
+    /// index), whose spans are its `labelFrames`.
+    ///
+    /// The best path is also the best alignment of its labels, so `labelFrames` equals the
+    /// forced alignment `CTCAlignment.viterbi` would find. When a frame's maximum is tied (or
+    /// NaN), several paths are best and the two may pick different ones; then `labelFrames` and
+    /// `alignmentLogProb` are taken from `CTCAlignment.viterbi` itself, so word times agree
+    /// with a forced alignment of the text in every case.
     /// `logProbs`: (frames, V) row-major, V == symbols.count.
-    public func decode(_ logProbs: UnsafePointer<Float>, frames: Int, V: Int) -> Result {
-        var path = [Int](repeating: 0, count: frames)
+    public func decode(_ logProbs: UnsafePointer<Float>, frames: Int, V: Int) -> [Hypothesis] {
+        precondition(V == symbols.count, "greedy: V = \(V) but the symbol table has \(symbols.count) symbols")
         var labels = [Int](), spans = [ClosedRange<Int>]()
         var logProb = 0.0
         var previous = SymbolTable.blank
+        var ambiguous = false
         for t in 0..<frames {
             let row = logProbs + t * V
             var best = 0
             var bestValue = row[0]
-            for v in 1..<V where row[v] > bestValue {
-                best = v
-                bestValue = row[v]
+            var tied = false
+            for v in 1..<V {
+                if row[v] > bestValue {
+                    best = v
+                    bestValue = row[v]
+                    tied = false
+                } else if row[v] == bestValue {
+                    tied = true
+                }
             }
-            path[t] = best
+            ambiguous = ambiguous || tied || bestValue.isNaN
             logProb += Double(bestValue)
             if best != SymbolTable.blank {
                 if best == previous {
@@ -47,7 +48,12 @@ public struct GreedyDecoder: Sendable {
             }
             previous = best
         }
-        let hypothesis = Hypothesis(labels: labels, words: symbols.words(labels), acousticLogProb: logProb)
-        return Result(hypothesis: hypothesis, path: path, labelFrames: spans)
+        var alignmentLogProb = logProb
+        if ambiguous, let forced = try? CTCAlignment.viterbi(labels: labels, logProbs: logProbs, frames: frames, V: V) {
+            spans = forced.labelFrames
+            alignmentLogProb = forced.logProb
+        }
+        return [Hypothesis(labels: labels, words: symbols.words(labels), acousticLogProb: logProb,
+                           labelFrames: spans, alignmentLogProb: alignmentLogProb)]
     }
 }

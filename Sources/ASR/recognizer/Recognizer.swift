@@ -100,22 +100,25 @@ public final class Recognizer: Sendable {
     /// relative lexicon and LM paths of `decoding` are relative to.
     public convenience init(model: AcousticModel, features: FeatureConfig, tokens: [String], decoding: DecodingConfig,
                             options: RecognizerOptions = .init(), base: String = "") throws {
-        let symbols = try SymbolTable(tokens)
-        try self.init(model: model, features: features, symbols: symbols,
-                      beam: try Evaluator.makeBeamDecoder(decoding, symbols: symbols, base: base), decoding: decoding, options: options)
+        let decoder = try makeDecoder(decoding, symbols: try SymbolTable(tokens)) { path in
+            path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)"
+        }
+        try self.init(model: model, features: features, decoder: decoder, decoding: decoding, options: options)
     }
 
     /// With the decoder built already (the evaluator builds its lexicon and LM once).
-    init(model: AcousticModel, features: FeatureConfig, symbols: SymbolTable, beam: BeamSearchDecoder?, decoding: DecodingConfig,
-         options: RecognizerOptions) throws {
+    public init(model: AcousticModel, features: FeatureConfig, decoder: any CTCDecoder, decoding: DecodingConfig,
+                options: RecognizerOptions = .init()) throws {
         try options.validate()
+        guard decoder.symbols.count == model.vocabSize else {
+            throw ConfigError(path: "decoder", message: "\(decoder.symbols.count) symbols for a model with \(model.vocabSize) outputs")
+        }
         self.model = model
         self.features = features
-        self.tokens = symbols.symbols
+        self.tokens = decoder.symbols.symbols
         self.decoding = decoding
         self.options = options
-        decoder = SegmentDecoder(symbols: symbols, greedy: GreedyDecoder(symbols: symbols), beam: beam,
-                                 frameShift: features.frameShiftMs / 1000 * Double(model.subsampling))
+        self.decoder = SegmentDecoder(decoder: decoder, frameShift: features.frameShiftMs / 1000 * Double(model.subsampling))
     }
 
     /// The decoding a checkpoint was trained with (its recipe's `decoding`, metadata

@@ -11,16 +11,16 @@ struct DecodedSegment {
 
 /// Decodes segments with the configured decoder and places their words in time.
 struct SegmentDecoder: Sendable {
-    let symbols: SymbolTable
-    let greedy: GreedyDecoder
-    let beam: BeamSearchDecoder?
+    /// The decoding in use (`makeDecoder` of the checkpoint's or the caller's `decoding`).
+    let decoder: any CTCDecoder
     /// Seconds per model frame.
     let frameShift: Double
 
     /// `rows`: (frames, V) log-probabilities starting at model frame `start` of the recording.
     func decode(_ rows: UnsafePointer<Float>, frames: Int, start: Int) throws -> DecodedSegment {
-        let V = symbols.count
-        let hypothesis = beam.map { $0.decode(rows, frames: frames, V: V) } ?? greedy.decode(rows, frames: frames, V: V).hypothesis
+        let symbols = decoder.symbols, V = symbols.count
+        let hypothesis = decoder.best(rows, frames: frames, V: V)
+        // The times come from the alignment the hypothesis carries; the values give the confidences.
         let values = Array(UnsafeBufferPointer(start: rows, count: frames * V))
         let timed = try TimedTranscript(hypothesis: hypothesis, logProbs: try LogProbs(frames: frames, V: V, values: values),
                                         symbols: symbols, frameShift: frameShift)

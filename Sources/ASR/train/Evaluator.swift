@@ -40,9 +40,10 @@ public enum EvaluationDecoding: Sendable {
 public final class Evaluator {
     let tokenizer: Tokenizer
     let features: FeatureConfig
-    let symbols: SymbolTable
-    /// The recipe's decoder; nil when it decodes greedily.
-    let beam: BeamSearchDecoder?
+    /// Best path, for validation (`.greedyOnly`).
+    let greedy: any CTCDecoder
+    /// The recipe's `decoding` (`.recipe`): `greedy` itself when it says greedy.
+    let recipe: any CTCDecoder
     let decoding: DecodingConfig
     private let source: FeatureSource
     private let batchSize = 32
@@ -56,8 +57,12 @@ public final class Evaluator {
         self.tokenizer = tokenizer
         self.features = features
         self.decoding = decoding
-        symbols = try SymbolTable(tokenizer.symbols)
-        beam = try Evaluator.makeBeamDecoder(decoding, symbols: symbols, base: base)
+        let symbols = try SymbolTable(tokenizer.symbols)
+        greedy = GreedyDecoder(symbols: symbols)
+        let decoder = try makeDecoder(decoding, symbols: symbols) { path in
+            path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)"
+        }
+        recipe = decoder is GreedyDecoder ? greedy : decoder
         source = try FeatureSource(config: features, cacheFeatures: true)
     }
 
@@ -67,33 +72,18 @@ public final class Evaluator {
     }
 
     /// Whether the recipe's decoding is more than greedy (beam search, lexicon, LM).
-    public var hasRecipeDecoder: Bool { beam != nil }
+    public var hasRecipeDecoder: Bool { !(recipe is GreedyDecoder) }
 
-    /// The beam decoder the `decoding` section describes, or nil for greedy decoding.
-    static func makeBeamDecoder(_ config: DecodingConfig, symbols: SymbolTable, base: String) throws -> BeamSearchDecoder? {
-        guard config.method == .beam else { return nil }
-        func resolve(_ path: String) -> String { path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)" }
-        var lexicon: Lexicon?
-        if let words = config.lexicon { lexicon = try Lexicon(words: words, symbols: symbols, source: "decoding.lexicon") }
-        if let file = config.lexiconFile { lexicon = try Lexicon(contentsOf: resolve(file), symbols: symbols) }
-        let lm = try config.lm.map { try ARPALanguageModel(contentsOf: resolve($0)) }
-        let options = BeamSearchOptions(beamWidth: config.beamWidth, lmWeight: config.lmWeight, wordBonus: config.wordBonus)
-        return try BeamSearchDecoder(symbols: symbols, options: options, lexicon: lexicon, languageModel: lm)
-    }
+    /// The decoder `mode` uses.
+    func decoder(_ mode: EvaluationDecoding) -> any CTCDecoder { mode == .recipe ? recipe : greedy }
 
-    /// A short name of the decoding in use, for reports.
-    public func describe(_ mode: EvaluationDecoding) -> String {
-        guard mode == .recipe, beam != nil else { return "greedy" }
-        var s = "beam \(decoding.beamWidth)"
-        if decoding.lexicon != nil || decoding.lexiconFile != nil { s += " + lexicon" }
-        if decoding.lm != nil { s += " + LM (weight \(decoding.lmWeight))" }
-        return s
-    }
+    /// A short name of the decoding in use, for reports (`CTCDecoder.name`).
+    public func describe(_ mode: EvaluationDecoding) -> String { decoder(mode).name }
 
     /// The recognizer of `model` with the decoder of `mode`.
     func recognizer(_ model: AcousticModel, _ mode: EvaluationDecoding) throws -> Recognizer {
-        try Recognizer(model: model, features: features, symbols: symbols, beam: mode == .recipe ? beam : nil,
-                       decoding: decoding, options: recognizerOptions ?? RecognizerOptions())
+        try Recognizer(model: model, features: features, decoder: decoder(mode), decoding: decoding,
+                       options: recognizerOptions ?? RecognizerOptions())
     }
 
     /// Transcribes `set` (under `condition`: the robustness sets) and scores it.

@@ -240,7 +240,7 @@ public final class Trainer {
         let model = try loadSharedModel(scored, recipe: recipe, vocabSize: tokenizer.count, communicator: communicator)
         var results: [(set: String, decoding: String, result: EvaluationResult)] = []
         for set in data.tests {
-            for mode in [EvaluationDecoding.greedyOnly, .recipe] where mode == .greedyOnly || evaluator.beam != nil {
+            for mode in [EvaluationDecoding.greedyOnly, .recipe] where mode == .greedyOnly || evaluator.hasRecipeDecoder {
                 let r = try evaluateShared(evaluator, model: model, set: set, decoding: mode, communicator: communicator)
                 results.append((set.name, evaluator.describe(mode), r))
                 log("\(set.name), \(evaluator.describe(mode)): WER \(pct(r.wer)) (\(r.score.words.errors) errors in \(r.score.words.referenceLength) words), CER \(pct(r.cer))")
@@ -248,7 +248,7 @@ public final class Trainer {
         }
         // Robustness (data.robustness): the first test set perturbed, with the recipe's decoding.
         if let test = data.tests.first {
-            let mode: EvaluationDecoding = evaluator.beam != nil ? .recipe : .greedyOnly
+            let mode: EvaluationDecoding = evaluator.hasRecipeDecoder ? .recipe : .greedyOnly
             for condition in try recipe.data.robustness.map(TestCondition.init) {
                 let r = try evaluateShared(evaluator, model: model, set: test, decoding: mode, condition: condition, communicator: communicator)
                 results.append(("\(test.name), \(condition)", evaluator.describe(mode), r))

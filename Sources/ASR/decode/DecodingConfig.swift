@@ -1,0 +1,64 @@
+/// The `decoding` section of a recipe: how per-frame scores become text. Checkpoints store it
+/// as JSON (metadata `asr.decoding`); `makeDecoder` turns it into a `CTCDecoder`.
+public struct DecodingConfig: Codable, Equatable, Sendable {
+    public enum Method: String, Codable, Sendable, CaseIterable { case greedy, beam }
+    /// `greedy` (best path) or `beam` (CTC prefix beam search). Default `beam`.
+    public var method: Method = .beam
+    /// Beam width. Default 8.
+    public var beamWidth: Int = 8
+    /// Words the output may contain (a lexicon constraint); nil (default) allows any text.
+    public var lexicon: [String]? = nil
+    /// A file with one lexicon word per line, relative to the recipe; alternative to `lexicon`.
+    public var lexiconFile: String? = nil
+    /// An ARPA n-gram language model over words, relative to the recipe. Default none.
+    public var lm: String? = nil
+    /// Weight of the language model's log-probability (shallow fusion). Default 0.5.
+    public var lmWeight: Double = 0.5
+    /// Added per word (counters the LM's preference for short outputs). Default 0.
+    public var wordBonus: Double = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case method, beamWidth = "beam_width", lexicon, lexiconFile = "lexicon_file", lm, lmWeight = "lm_weight", wordBonus = "word_bonus"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DecodingConfig()
+        method = try c.value(.method, or: d.method)
+        beamWidth = try c.value(.beamWidth, or: d.beamWidth)
+        lexicon = try c.decodeIfPresent([String].self, forKey: .lexicon)
+        lexiconFile = try c.decodeIfPresent(String.self, forKey: .lexiconFile)
+        lm = try c.decodeIfPresent(String.self, forKey: .lm)
+        lmWeight = try c.value(.lmWeight, or: d.lmWeight)
+        wordBonus = try c.value(.wordBonus, or: d.wordBonus)
+    }
+
+    public func validate() throws {
+        if !(1...1024).contains(beamWidth) { throw ConfigError(path: "decoding.beam_width", message: "expected 1 to 1024, got \(beamWidth)") }
+        if lexicon != nil && lexiconFile != nil {
+            throw ConfigError(path: "decoding.lexicon_file", message: "give either lexicon or lexicon_file, not both")
+        }
+        if let lexicon, lexicon.isEmpty { throw ConfigError(path: "decoding.lexicon", message: "the word list is empty") }
+    }
+}
+
+/// The decoder a `decoding` section describes: a `GreedyDecoder` for `greedy`; for `beam`, a
+/// `BeamSearchDecoder` of width `beam_width` with the lexicon (`lexicon` words or
+/// `lexicon_file`) and the ARPA language model (`lm`) the section names, fused with `lm_weight`
+/// and `word_bonus`. The beam decoder returns one hypothesis per utterance (`nBest` 1).
+/// `resolve` maps the section's file paths to the paths to open (e.g. relative ones to the
+/// recipe's folder); by default they are opened as written.
+/// Throws `DecodeError` for a bad lexicon, `ARPAError` for a bad language model.
+public func makeDecoder(_ config: DecodingConfig, symbols: SymbolTable,
+                        resolve: (String) -> String = { $0 }) throws -> any CTCDecoder {
+    guard config.method == .beam else { return GreedyDecoder(symbols: symbols) }
+    var lexicon: Lexicon?
+    if let words = config.lexicon { lexicon = try Lexicon(words: words, symbols: symbols, source: "decoding.lexicon") }
+    if let file = config.lexiconFile { lexicon = try Lexicon(contentsOf: resolve(file), symbols: symbols) }
+    let lm = try config.lm.map { try ARPALanguageModel(contentsOf: resolve($0)) }
+    let options = BeamSearchOptions(beamWidth: config.beamWidth, nBest: 1, lmWeight: config.lmWeight, wordBonus: config.wordBonus)
+    return try BeamSearchDecoder(symbols: symbols, options: options, lexicon: lexicon, languageModel: lm)
+}
