@@ -43,3 +43,21 @@ struct DecodingOptions: ParsableArguments {
         return d
     }
 }
+
+/// How a recording is cut for the model: the options `asr transcribe` and `asr evaluate`
+/// share, so that both recognize a recording the same way.
+struct WindowOptions: ParsableArguments {
+    @Option(name: .customLong("chunk-seconds"), help: "Longer recordings go through the model in windows of this many seconds.")
+    var chunkSeconds: Double = 30
+
+    @Flag(help: "Recognize only where someone speaks (energy-based voice activity detection): trims leading and trailing silence and splits recordings at pauses.")
+    var vad = false
+
+    /// The recognizer options these flags give.
+    var recognizerOptions: RecognizerOptions {
+        var options = RecognizerOptions()
+        options.chunkSeconds = chunkSeconds
+        if vad { options.vad = VADOptions() }
+        return options
+    }
+}

@@ -12,7 +12,9 @@ struct EvaluateCommand: ParsableCommand {
             and the worst utterances; --alignments FILE writes every utterance's alignment in NIST \
             sclite's layout; --json FILE writes the report as JSON. --robustness (or --condition) also \
             scores the set perturbed, the same way on every run (each utterance's noise is seeded by \
-            its id).
+            its id). Each recording is recognized exactly as asr transcribe recognizes it, with the \
+            same --chunk-seconds windows and --vad, so the WER printed here is the WER of what asr \
+            transcribe outputs.
             """)
 
     @Option(help: "A checkpoint written by asr train (default: the newest runs/*/best.safetensors).")
@@ -41,6 +43,8 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Robustness report: the set clean and with noise at 20/10/5 dB, telephone band, untrimmed, speed 0.9 and 1.1.")
     var robustness = false
 
+    @OptionGroup var windows: WindowOptions
+
     func run() throws {
         let path = try model ?? TranscribeCommand.newestModel()
         if model == nil { printError("asr: using model \(path)\n") }
@@ -57,6 +61,9 @@ struct EvaluateCommand: ParsableCommand {
             return TrainingItem(id: u.id, parts: [u.audioPath], gapsMs: [], text: tokenizer.normalize(u.text), labels: labels)
         }
         let evaluator = try Evaluator(features: checkpoint.features, decoding: decoding, tokenizer: tokenizer)
+        // Each recording as `asr transcribe` recognizes it (long-file windows, --vad).
+        evaluator.recognizerOptions = windows.recognizerOptions
+        evaluator.parallelDirections = ProcessInfo.processInfo.activeProcessorCount >= 2
         let mode: EvaluationDecoding = decoding.method == .beam ? .recipe : .greedyOnly
         let conditions = robustness ? [.clean] + TestCondition.standard : try [.clean] + condition.map(TestCondition.init)
         let started = Date()

@@ -61,11 +61,7 @@ struct TranscribeCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Files per forward pass of a worker.")
     var batchSize: Int = 32
 
-    @Option(name: .customLong("chunk-seconds"), help: "Longer files go through the model in windows of this many seconds.")
-    var chunkSeconds: Double = 30
-
-    @Flag(help: "Transcribe only where someone speaks (energy-based voice activity detection): trims leading and trailing silence and splits recordings at pauses.")
-    var vad = false
+    @OptionGroup var windows: WindowOptions
 
     @Flag(help: "No progress line.")
     var quiet = false
@@ -223,10 +219,7 @@ struct TranscribeCommand: ParsableCommand {
         if model == nil && announce { printError("asr: using model \(path)\n") }
         let checkpoint = try Checkpoint.load(from: path)
         let decoding = try decodingOptions.apply(to: try Recognizer.storedDecoding(of: checkpoint, path: path))
-        var options = RecognizerOptions()
-        options.chunkSeconds = chunkSeconds
-        if vad { options.vad = VADOptions() }
-        return try Recognizer(checkpoint: checkpoint, decoding: decoding, options: options)
+        return try Recognizer(checkpoint: checkpoint, decoding: decoding, options: windows.recognizerOptions)
     }
 
     /// `--stream -`: live PCM from standard input.
