@@ -130,73 +130,34 @@ struct TranscribeCommand: ParsableCommand {
                                          batchSize: batchSize, files: max(1, mine))
         let progress = ProgressLine(enabled: !quiet && todo.count > 1 && isRoot)
         let started = Date()
-        // This process's counts, and all processes' (summed after each round under MPI).
-        var audioSeconds = 0.0, failed = 0.0, linesDone = 0
-        var allAudio = 0.0, allFailed = 0.0
-        func showProgress() {
+        func showProgress(_ t: BatchTranscriber.Totals) {
             let elapsed = Date().timeIntervalSince(started)
-            progress.show(done: linesDone, total: todo.count,
-                          info: "\(linesDone)/\(todo.count) files, \(Int(Double(linesDone) / elapsed)) files/s, "
-                              + speed(audio: allAudio, wall: elapsed) + (allFailed > 0 ? ", \(Int(allFailed)) failed" : ""))
+            progress.show(done: t.files, total: todo.count,
+                          info: "\(t.files)/\(todo.count) files, \(Int(Double(t.files) / elapsed)) files/s, "
+                              + speed(audio: t.audioSeconds, wall: elapsed) + (t.failed > 0 ? ", \(t.failed) failed" : ""))
         }
-        // The output line of one result (nil: none), counting what it adds.
-        func line(_ file: String, _ result: Result<RecognitionResult, Error>) throws -> String? {
+        // Under mpirun the library shares the files out and rank 0 writes every line in order.
+        let totals = try batch.run(todo, communicator: communicator, render: { file, result in
             switch result {
             case .success(let r):
-                audioSeconds += r.duration
                 return try sink.render(file: file, r)
             case .failure(let error):
-                failed += 1
                 progress.finish()
                 printError("error: \(error)\n")
                 return sink.renderError(file: file, message: "\(error)")
             }
-        }
-
-        var writeError: Error?
-        if ranks == 1 {
-            batch.run(todo) { index, result in
-                do { if let l = try line(todo[index], result) { try sink.write(l) } } catch { writeError = writeError ?? error }
-                (linesDone, allAudio, allFailed) = (index + 1, audioSeconds, failed)
-                showProgress()
-            }
-        } else {
-            // Rounds of `perRank` files per rank: each rank transcribes its files of the round,
-            // the lines are gathered, and rank 0 writes them in input order.
-            let perRank = 8 * batchSize
-            for start in stride(from: 0, to: todo.count, by: perRank * ranks) {
-                let round = Array(todo[start..<min(todo.count, start + perRank * ranks)])
-                let myFiles = stride(from: rank, to: round.count, by: ranks).map { round[$0] }
-                var lines: [String?] = []
-                batch.run(myFiles) { index, result in
-                    do { lines.append(try line(myFiles[index], result)) } catch { writeError = writeError ?? error; lines.append(nil) }
-                }
-                let gathered = try communicator.allgather(try JSONEncoder().encode(lines).map { $0 })
-                    .map { try JSONDecoder().decode([String?].self, from: Data($0)) }
-                if isRoot {
-                    for p in round.indices {
-                        if let l = gathered[p % ranks][p / ranks] { try sink.write(l) }
-                    }
-                }
-                var counts = [audioSeconds, failed]
-                communicator.allreduceSum(&counts)
-                (linesDone, allAudio, allFailed) = (start + round.count, counts[0], counts[1])
-                showProgress()
-            }
-        }
-        if let writeError { throw writeError }
+        }, write: { try sink.write($0) }, progress: showProgress)
         progress.finish()
-        let elapsed = Date().timeIntervalSince(started), s = batch.seconds
-        var threadSeconds = [s.features, s.model, s.decoding]
-        if ranks > 1 { communicator.allreduceSum(&threadSeconds) }
+        let elapsed = Date().timeIntervalSince(started), s = totals.threadSeconds
+        let allAudio = totals.audioSeconds, allFailed = totals.failed
         if !quiet && todo.count > 1 && isRoot {
-            printError("transcribed \(todo.count - Int(allFailed)) of \(todo.count) files (\(String(format: "%.1f", allAudio)) s of audio) in "
+            printError("transcribed \(todo.count - allFailed) of \(todo.count) files (\(String(format: "%.1f", allAudio)) s of audio) in "
                        + "\(String(format: "%.2f", elapsed)) s: \(speed(audio: allAudio, wall: elapsed))"
                        + (ranks > 1 ? " on \(ranks) processes" : "") + "; thread time: features "
-                       + String(format: "%.2f s, model %.2f s, decoding %.2f s", threadSeconds[0], threadSeconds[1], threadSeconds[2]) + "\n")
+                       + String(format: "%.2f s, model %.2f s, decoding %.2f s", s.features, s.model, s.decoding) + "\n")
         }
         if allFailed > 0 {
-            if isRoot { printError("\(Int(allFailed)) of \(todo.count) files failed\n") }
+            if isRoot { printError("\(allFailed) of \(todo.count) files failed\n") }
             throw ExitCode(TranscribeCommand.someFilesFailed)
         }
     }

@@ -132,26 +132,16 @@ func evaluateShared(_ evaluator: Evaluator, model: AcousticModel, set: Evaluatio
     guard communicator.size > 1 else {
         return try evaluator.evaluate(model: model, set: set, decoding: decoding, ctc: ctc, condition: condition)
     }
-    let mine = shard(Array(set.items.indices), rank: communicator.rank, size: communicator.size)
-    let part = try evaluator.evaluate(model: model, set: EvaluationSet(name: set.name, items: mine.map { set.items[$0] }),
-                                      decoding: decoding, ctc: ctc, condition: condition)
-    // Map the part's ids back to indices of the set (ids may repeat across a set: use order).
-    var indexOfID: [String: [Int]] = [:]
-    for i in mine.reversed() { indexOfID[set.items[i].id, default: []].append(i) }
-    var lines: [SharedHypothesis] = []
-    for (k, h) in part.hypotheses.enumerated() {
-        let index = indexOfID[h.id]!.removeLast()
-        lines.append(SharedHypothesis(index: index, hypothesis: h.hypothesis, loss: part.losses.isEmpty ? nil : part.losses[k]))
-    }
-    let gathered = try communicator.allgather([UInt8](JSONEncoder().encode(lines)))
-        .flatMap { try JSONDecoder().decode([SharedHypothesis].self, from: Data($0)) }
-        .sorted { $0.index < $1.index }
-    guard gathered.map(\.index) == Array(set.items.indices) else {
-        throw DistributedError(message: "evaluation of \(set.name): the ranks returned \(gathered.count) transcripts for \(set.items.count) utterances")
+    let gathered = try communicator.shareWork(count: set.items.count) { mine in
+        let part = try evaluator.evaluate(model: model, set: EvaluationSet(name: set.name, items: mine.map { set.items[$0] }),
+                                          decoding: decoding, ctc: ctc, condition: condition)
+        // The part's transcripts and losses come in the order of its items.
+        return part.hypotheses.indices.map { k in
+            SharedHypothesis(hypothesis: part.hypotheses[k].hypothesis, loss: part.losses.isEmpty ? nil : part.losses[k])
+        }
     }
     var result = EvaluationResult(loss: nil, score: CorpusScore(), hypotheses: [])
-    for line in gathered {
-        let item = set.items[line.index]
+    for (item, line) in zip(set.items, gathered) {
         result.score.add(reference: item.text, hypothesis: line.hypothesis)
         result.hypotheses.append((item.id, item.text, line.hypothesis))
         if let loss = line.loss { result.losses.append(loss) }
@@ -161,7 +151,6 @@ func evaluateShared(_ evaluator: Evaluator, model: AcousticModel, set: Evaluatio
 }
 
 private struct SharedHypothesis: Codable {
-    var index: Int
     var hypothesis: String
     var loss: Double?
 }

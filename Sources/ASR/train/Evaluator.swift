@@ -5,7 +5,7 @@ public struct EvaluationResult: Sendable {
     /// Mean CTC loss per utterance (PyTorch's `mean` reduction), when computed.
     public var loss: Double?
     public var score: CorpusScore
-    /// (id, reference, hypothesis) per utterance, in the set's order of evaluation.
+    /// (id, reference, hypothesis) per utterance, in the order of the set.
     public var hypotheses: [(id: String, reference: String, hypothesis: String)]
     /// Each utterance's CTC loss over its target length, in the order of `hypotheses`, when computed.
     public var losses: [Double] = []

@@ -55,3 +55,69 @@ private final class WorkerPool: @unchecked Sendable {
     let workers: [RecognizerSession]
     init(_ workers: [RecognizerSession]) { self.workers = workers }
 }
+
+extension BatchTranscriber {
+    /// What a batch has done so far, over every process.
+    public struct Totals: Sendable {
+        public var files = 0
+        public var audioSeconds = 0.0
+        public var failed = 0
+        /// Thread time by stage, summed over workers and processes (at the end of the run).
+        public var threadSeconds = StageSeconds()
+    }
+
+    /// Transcribes `files` shared out between the processes of `communicator` (one process:
+    /// all of them here; under `mpirun`, rounds of 8 batches a process, each process taking
+    /// every N-th file of a round). `render` turns each result into its output line (nil:
+    /// none) on the process that made it; rank 0 gets every line through `write`, in the
+    /// files' order; `progress` sees the totals after each file (one process) or each round.
+    /// The first `render` or `write` error is thrown at the end.
+    @discardableResult
+    public func run(_ files: [String], communicator: any Communicator,
+                    render: (_ file: String, _ result: Result<RecognitionResult, Error>) throws -> String?,
+                    write: (String) throws -> Void, progress: (Totals) -> Void) throws -> Totals {
+        var mine = Totals(), totals = Totals()
+        var firstError: Error?
+        func line(_ file: String, _ result: Result<RecognitionResult, Error>) -> String? {
+            mine.files += 1
+            switch result {
+            case .success(let r): mine.audioSeconds += r.duration
+            case .failure: mine.failed += 1
+            }
+            do { return try render(file, result) } catch { firstError = firstError ?? error; return nil }
+        }
+        if communicator.size == 1 {
+            run(files) { index, result in
+                if let l = line(files[index], result), firstError == nil {
+                    do { try write(l) } catch { firstError = error }
+                }
+                progress(mine)
+            }
+            totals = mine
+        } else {
+            let perRound = 8 * batchSize * communicator.size
+            // Every process runs every round (the collectives must match), errors or not.
+            for start in stride(from: 0, to: files.count, by: perRound) {
+                let round = Array(files[start..<min(files.count, start + perRound)])
+                let lines: [String?] = try communicator.shareWork(count: round.count) { indices in
+                    var out: [String?] = []
+                    run(indices.map { round[$0] }) { k, result in out.append(line(round[indices[k]], result)) }
+                    return out
+                }
+                if communicator.isRoot { for l in lines { if let l { try write(l) } } }
+                var counts = [mine.audioSeconds, Double(mine.failed)]
+                communicator.allreduceSum(&counts)
+                totals = Totals(files: start + round.count, audioSeconds: counts[0], failed: Int(counts[1]))
+                progress(totals)
+            }
+        }
+        let s = seconds
+        var threadSeconds = [s.features, s.model, s.decoding]
+        if communicator.size > 1 { communicator.allreduceSum(&threadSeconds) }
+        totals.threadSeconds.features = threadSeconds[0]
+        totals.threadSeconds.model = threadSeconds[1]
+        totals.threadSeconds.decoding = threadSeconds[2]
+        if let firstError { throw firstError }
+        return totals
+    }
+}

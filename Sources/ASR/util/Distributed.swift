@@ -54,6 +54,25 @@ extension Communicator {
     }
 }
 
+extension Communicator {
+    /// Work shared out between the ranks: of `count` items, each rank takes every size-th one
+    /// from its rank on (`shard`), `work` turns this rank's indices into one result each (in
+    /// their order), and every rank gets all the results back in item order. One process: just
+    /// `work` on every index. The training's evaluation and `asr transcribe` under `mpirun`
+    /// share their sets this way.
+    public func shareWork<T: Codable>(count: Int, _ work: ([Int]) throws -> [T]) throws -> [T] {
+        let mine = shard(Array(0..<count), rank: rank, size: size)
+        let part = try work(mine)
+        precondition(part.count == mine.count, "shareWork: \(part.count) results for \(mine.count) items")
+        guard size > 1 else { return part }
+        let gathered = try allgather([UInt8](JSONEncoder().encode(part))).map { try JSONDecoder().decode([T].self, from: Data($0)) }
+        for (r, results) in gathered.enumerated() where results.count != (count - r + size - 1) / size {
+            throw DistributedError(message: "rank \(r) returned \(results.count) results for its share of \(count) items")
+        }
+        return (0..<count).map { gathered[$0 % size][$0 / size] }
+    }
+}
+
 public struct DistributedError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
