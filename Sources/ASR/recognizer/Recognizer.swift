@@ -291,6 +291,3 @@ public final class RecognizerSession {
         seconds.decoding += now() - started
     }
 }
-
-/// Seconds on a monotonic clock.
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
