@@ -121,8 +121,32 @@ public struct DataSetConfig: Codable, Equatable, Sendable {
     }
 }
 
+/// A data set with its path resolved: where it is, and how it was written (for messages).
+public struct ResolvedDataSet: Equatable, Sendable {
+    /// The data set as written: `path` as the recipe (with `${NAME}` expanded) or the command
+    /// line gives it.
+    public var config: DataSetConfig
+    /// `config.path` resolved against `base` (`resolvePath`).
+    public var location: String
+    /// The folder a relative `config.path` starts from; "" is the working directory.
+    public var base: String
+
+    public init(_ config: DataSetConfig, relativeTo base: String) {
+        self.config = config
+        self.base = base
+        location = resolvePath(config.path, against: base)
+    }
+}
+
 /// Loads one data set of a recipe. `key` is its place in the recipe (`data.train`), used in
 /// error messages; `base` is the folder relative paths in the recipe start from.
+public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: String,
+                        tokenizer: Tokenizer) throws -> (utterances: [Utterance], problems: [DataProblem]) {
+    try loadDataSet(ResolvedDataSet(config, relativeTo: base), key: key, tokenizer: tokenizer)
+}
+
+/// Loads one data set whose path is resolved. `key` is its place in the recipe (`data.train`),
+/// used in error messages.
 ///
 /// Each utterance is checked: its transcript must be non-empty and fit `tokenizer` after
 /// normalisation, and its audio file must exist and be readable (its header gives the
@@ -130,10 +154,10 @@ public struct DataSetConfig: Codable, Equatable, Sendable {
 /// file and line. Fatal errors throw a `ConfigError` at `<key>.path` (no such file, unreadable
 /// manifest, a folder of no known format, no usable utterance at all), or at the option at
 /// fault (`<key>.takes`, `<key>.speakers`, `<key>.max_duration`, ...).
-public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: String,
+public func loadDataSet(_ set: ResolvedDataSet, key: String,
                         tokenizer: Tokenizer) throws -> (utterances: [Utterance], problems: [DataProblem]) {
+    let config = set.config, base = set.base, location = set.location
     let pathKey = key + ".path"
-    let location = resolvePath(config.path, against: base)
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: location, isDirectory: &isFolder) else {
         let relative = config.path.hasPrefix("/") || base.isEmpty || base == "." ? "" : " (relative to '\(base)')"

@@ -2,7 +2,7 @@ import Foundation
 
 /// Trains a recipe: loads its data, runs the epochs, validates, checkpoints, resumes, reports.
 ///
-/// Files in the run folder (`recipe.outputFolder`):
+/// Files in the run folder (`ResolvedRecipe.outputFolder`):
 ///   recipe.json                 the recipe as run (after --set overrides)
 ///   state.json                  what --resume needs; written last, atomically, after each epoch
 ///   epoch-NNN.safetensors       the model after epoch NNN (the last two, or the last
@@ -17,9 +17,12 @@ import Foundation
 /// Under MPI (`mpirun -np N asr train`), every rank runs this same loop on its share of each
 /// global batch (see DistributedTraining.swift); rank 0 alone logs and writes the files.
 public final class Trainer {
-    public let recipe: Recipe
-    public let recipePath: String
-    public let folder: String
+    /// The recipe with its paths resolved and, for global CMVN, its statistics.
+    public let resolved: ResolvedRecipe
+    /// The recipe as run: after the --set overrides, with CMVN statistics.
+    public var recipe: Recipe { resolved.recipe }
+    /// The run folder, absolute.
+    public var folder: String { resolved.outputFolder }
     let tokenizer: Tokenizer
     let data: TrainingSets
     let log: (String) -> Void
@@ -28,21 +31,25 @@ public final class Trainer {
     /// The model's output frames for a number of feature frames.
     let outputFrames: @Sendable (Int) -> Int
 
-    /// `log` is called on rank 0 only.
-    public init(recipe: Recipe, recipePath: String, communicator: any Communicator = SingleProcess(),
+    /// Loads the data `recipe` names. `log` is called on rank 0 only.
+    public init(recipe: ResolvedRecipe, communicator: any Communicator = SingleProcess(),
                 log: @escaping (String) -> Void) throws {
-        self.recipePath = recipePath
-        self.folder = recipe.outputFolder
         self.communicator = communicator
         self.log = communicator.isRoot ? log : { _ in }
-        tokenizer = try recipe.tokens.makeTokenizer()
-        data = try TrainingSets(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer, log: self.log)
+        tokenizer = try recipe.recipe.tokens.makeTokenizer()
+        data = try TrainingSets(recipe: recipe, tokenizer: tokenizer, log: self.log)
         // The model's frame rate decides what fits (a model that subsamples has fewer frames).
-        let shape = AcousticModel(config: recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
+        let shape = AcousticModel(config: recipe.recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
         outputFrames = { shape.outputFrames($0) }
         try data.dropUnfitItems(outputFrames: outputFrames, log: self.log)
-        self.recipe = try recipe.withGlobalCMVN(over: data.train, log: self.log)
+        resolved = try recipe.withGlobalCMVN(over: data.train, log: self.log)
         progress = communicator.isRoot ? ProgressReporter() : nil
+    }
+
+    /// Resolves `recipe`, read from `recipePath` (`ResolvedRecipe(_:file:)`), and loads its data.
+    public convenience init(recipe: Recipe, recipePath: String, communicator: any Communicator = SingleProcess(),
+                            log: @escaping (String) -> Void) throws {
+        try self.init(recipe: try ResolvedRecipe(recipe, file: recipePath), communicator: communicator, log: log)
     }
 
     /// Runs (or, with `resume`, continues) the training. Returns the history of epochs.
@@ -112,9 +119,9 @@ public final class Trainer {
         // Batches are planned on the lengths of the plain audio; silence added by
         // `training.augment` may take a batch a little past `max_frames_per_batch`.
         let augmenter = training.augment.enabled
-            ? try Augmenter(config: training.augment, sampleRate: recipe.features.sampleRate,
-                            base: (recipePath as NSString).deletingLastPathComponent) : nil
-        let evaluator = try Evaluator(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer)
+            ? try Augmenter(config: training.augment, sampleRate: recipe.features.sampleRate, noiseFolder: resolved.noiseFolder) : nil
+        // The decoding's lexicon and LM paths are absolute already.
+        let evaluator = try Evaluator(features: recipe.features, decoding: resolved.decoding, tokenizer: tokenizer)
         evaluator.parallelDirections = training.threads >= 2
         var gradLogits: [Float] = []
         let reducer = GradientReducer()
@@ -318,16 +325,12 @@ public final class Trainer {
         try? FileManager.default.removeItem(atPath: "\(folder)/\(staleOptimizer).optimizer.safetensors")
     }
 
-    /// The recipe's decoding section as JSON, with file paths made absolute, so that the
-    /// checkpoint alone tells `asr transcribe` how to decode.
+    /// The recipe's decoding section as JSON, with its file paths absolute (as resolved), so
+    /// that the checkpoint alone tells `asr transcribe` how to decode.
     private func decodingMetadata() throws -> String {
-        var d = recipe.decoding
-        let base = URL(fileURLWithPath: (recipePath as NSString).deletingLastPathComponent)
-        if let f = d.lexiconFile { d.lexiconFile = URL(fileURLWithPath: f, relativeTo: base).standardized.path }
-        if let f = d.lm { d.lm = URL(fileURLWithPath: f, relativeTo: base).standardized.path }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(d), as: UTF8.self)
+        return String(decoding: try encoder.encode(resolved.decoding), as: UTF8.self)
     }
 
     /// What rank 0 says when mpirun stops it because another rank failed.
