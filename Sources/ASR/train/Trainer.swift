@@ -52,6 +52,12 @@ public final class Trainer {
         try self.init(recipe: try ResolvedRecipe(recipe, file: recipePath), communicator: communicator, log: log)
     }
 
+    /// The optimizer steps of the whole run (every epoch of `training.epochs`), from the plans
+    /// the epochs run: where the cosine schedule reaches its floor.
+    func plannedOptimizerSteps() throws -> Int {
+        try data.optimizerSteps(training: recipe.training).reduce(0, +)
+    }
+
     /// Runs (or, with `resume`, continues) the training. Returns the history of epochs.
     /// `stopAfter` ends the run after that epoch as if it had been killed there (no report).
     @discardableResult
@@ -101,9 +107,10 @@ public final class Trainer {
                 + "2 ranks to a core each by default) --set training.threads=1 is usually faster")
         }
 
-        let batchesPerEpoch = data.estimatedBatchesPerEpoch(batchSize: training.batchSize)
-        let totalSteps = training.schedule.totalSteps ?? training.epochs * batchesPerEpoch
+        // The cosine ends with the run: after the batches of every epoch's plan (the other
+        // schedules need no total; planning the epochs to count them takes little time).
         var scheduleConfig = training.schedule
+        let totalSteps = try scheduleConfig.totalSteps ?? (scheduleConfig.kind == .cosine ? plannedOptimizerSteps() : 0)
         if scheduleConfig.kind == .cosine && scheduleConfig.totalSteps == nil && scheduleConfig.warmupSteps >= totalSteps {
             // A short run (e.g. --set training.epochs=1): keep a tenth of it for the warm-up.
             scheduleConfig.warmupSteps = totalSteps / 10
@@ -129,20 +136,15 @@ public final class Trainer {
         for epoch in (state.epochsDone + 1)...max(training.epochs, state.epochsDone + 1) where epoch <= training.epochs {
             let started = Date()
             if ranks > 1 && root { StopNotice.set(stopNotice(state)) }
-            var rng = SeededRandom(seed: training.seed &* 0x9E37_79B9 &+ UInt64(epoch))
-            let items = data.epochItems(rng: &rng)
-            let lengths = try items.map { try data.frames(of: $0) }
-            let plan = bucketBatches(lengths: lengths, batchSize: training.batchSize, maxFrames: training.maxFramesPerBatch, rng: &rng)
-            // One seed per item for its augmentation and dropout, so that an item is treated the
-            // same whichever rank trains it.
-            let seeds = (0..<items.count).map { _ in rng.next() }
-            try communicator.checkSame(planHash(items: items, lengths: lengths, plan: plan), "training data or batches in epoch \(epoch)")
+            let plan = try data.plan(epoch: epoch, training: training)
+            try communicator.checkSame(planHash(items: plan.items, lengths: plan.lengths, plan: plan.batches),
+                                       "training data or batches in epoch \(epoch)")
             let producer = EpochProducer(source: source, training: training, augmenter: augmenter, outputFrames: outputFrames)
-            producer.start(items: items, plan: plan.map { shard($0, rank: communicator.rank, size: ranks) }, seeds: seeds)
+            producer.start(items: plan.items, plan: plan.batches.map { shard($0, rank: communicator.rank, size: ranks) }, seeds: plan.seeds)
             reducer.resetTimer()
 
             var lossSum = 0.0, lossCount = 0, utterances = 0, waited = 0.0, normSum = 0.0
-            progress?.start(epoch: epoch, of: training.epochs, batches: plan.count)
+            progress?.start(epoch: epoch, of: training.epochs, batches: plan.batches.count)
             while true {
                 let waitStart = Date()
                 guard let next = producer.queue.take() else { break }
@@ -210,7 +212,7 @@ public final class Trainer {
                 epoch: epoch, trainLoss: lossSum / Double(max(lossCount, 1)), validationLoss: validation?.loss,
                 validationWER: validation?.wer, validationCER: validation?.cer, learningRate: optimizer.lr,
                 seconds: seconds, utterances: utterances, utterancesPerSecond: Double(utterances) / seconds,
-                dataWaitShare: waited / seconds, gradientNorm: normSum / Double(max(plan.count, 1)),
+                dataWaitShare: waited / seconds, gradientNorm: normSum / Double(max(plan.batches.count, 1)),
                 ranks: ranks > 1 ? ranks : nil, allreduceSeconds: ranks > 1 ? reducer.seconds : nil)
             state.history.append(record)
             if let wer = validation?.wer { _ = schedule.epochEnded(metric: wer) }

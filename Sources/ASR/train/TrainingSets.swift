@@ -126,8 +126,4 @@ final class TrainingSets {
         }
         return features.frameCount(samples: samples)
     }
-
-    func estimatedBatchesPerEpoch(batchSize: Int) -> Int {
-        (train.count + (connected?.trainPerEpoch ?? 0) + batchSize - 1) / batchSize
-    }
 }
