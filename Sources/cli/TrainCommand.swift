@@ -30,13 +30,13 @@ struct TrainCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let loaded = try Recipe.load(recipe, overrides: overrides)
+        let resolved = try ResolvedRecipe(file: recipe, overrides: overrides)
         let communicator = try Distributed.start()
         let log: (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         do {
             let trainer: Trainer
             do {
-                trainer = try Trainer(recipe: loaded, recipePath: recipe, communicator: communicator, log: log)
+                trainer = try Trainer(recipe: resolved, communicator: communicator, log: log)
             } catch let error as ConfigError {
                 // Data errors name the recipe key; say which recipe too.
                 throw ConfigError(path: recipe, message: error.description)

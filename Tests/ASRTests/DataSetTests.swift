@@ -323,6 +323,57 @@ struct DataSetTests {
         }
     }
 
+    /// One reader for training, `asr evaluate` and `asr transcribe --manifest`: each accepts
+    /// what the other did before the two were merged.
+    @Test func oneManifestGrammarForTrainingAndTranscription() throws {
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeTone(dir, "a.wav")
+        try writeTone(dir, "sub/b.wav")
+        let manifest = try writeText(dir, "mixed.tsv", [
+            "audio\ttranscript",                                       // 1 a header: first field "audio"
+            "a.wav\tyes",                                              // 2
+            #"{"audio": "sub/b.wav", "text": "no", "speaker": "s1"}"#,  // 3 a JSON line in a TSV file
+            #"{"path": "./a.wav", "text": "maybe"}"#,                   // 4 the key "path"; "." dropped
+            "sub/b.wav",                                                // 5 a bare path: no transcript
+            "a.wav\tone\ttwo",                                          // 6 three fields
+            #"{"file": "a.wav"}"#,                                      // 7 no "text"
+        ].joined(separator: "\n") + "\n")
+        // Training: the utterances with transcripts; the others are problems, as before.
+        let (utterances, problems) = try load(manifest)
+        #expect(utterances.map(\.text) == ["yes", "no", "maybe"])
+        #expect(utterances.map(\.audioPath) == [dir.path + "/a.wav", dir.path + "/sub/b.wav", dir.path + "/a.wav"])
+        #expect(utterances[1].speaker == "s1")
+        #expect(problems.map { "\($0.line!): \($0.message)" } == [
+            "5: malformed line: expected 'audio-path<TAB>transcript', found no tab",
+            "6: malformed line: expected 'audio-path<TAB>transcript', found 3 tab-separated fields",
+            #"7: missing key "text""#,
+        ])
+        // Transcription: every line with an audio path.
+        #expect(try ManifestReader.audioPaths(of: manifest) == ["a.wav", "sub/b.wav", "a.wav", "sub/b.wav", "a.wav", "a.wav"]
+            .map { dir.path + "/" + $0 })
+        // ... also from a Kaldi data folder (wav.scp is enough), in the order of wav.scp.
+        let kaldi = dir.appendingPathComponent("kaldi")
+        _ = try writeText(kaldi, "wav.scp", "u2 ../sub/b.wav\nu1 \(dir.path)/a.wav\n")
+        #expect(try ManifestReader.audioPaths(of: kaldi.path) == [kaldi.path + "/../sub/b.wav", dir.path + "/a.wav"])
+        _ = try writeText(kaldi, "wav.scp", "u1 sox a.flac -t wav - |\n")
+        #expect { try ManifestReader.audioPaths(of: kaldi.path) } throws: { "\($0)".contains("wav.scp:1") && "\($0)".contains("piped") }
+        // A line without an audio path stops transcription, naming the line.
+        let bad = try writeText(dir, "bad.jsonl", "a.wav\n{\"audio_filepath\": \"\"}\n")
+        #expect { try ManifestReader.audioPaths(of: bad) } throws: {
+            "\($0)" == "\(bad):2: \"audio_filepath\" must be a non-empty string"
+        }
+    }
+
+    @Test func relativePathsFollowOneRule() {
+        #expect(resolvePath("a.wav", against: "/data") == "/data/a.wav")
+        #expect(resolvePath("/abs/a.wav", against: "/data") == "/abs/a.wav")
+        #expect(resolvePath("./x//a.wav", against: "/data/") == "/data/x/a.wav")
+        #expect(resolvePath("../a.wav", against: "/data") == "/data/../a.wav", ".. is kept")
+        #expect(resolvePath("a.wav", against: "") == "a.wav" && resolvePath("a.wav", against: ".") == "a.wav")
+        #expect(resolvePath("", against: "/data") == "/data" && resolvePath(".", against: "") == ".")
+    }
+
     @Test func dataSetConfigDecoding() throws {
         let json = #"{"path": "rec", "format": "fsdd", "takes": "5-49", "exclude_speakers": ["theo"], "max_duration": 2.5}"#
         let config = try JSONDecoder().decode(DataSetConfig.self, from: Data(json.utf8))

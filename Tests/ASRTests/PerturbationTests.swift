@@ -177,7 +177,7 @@ struct AugmentTests {
         config.noise.probability = 1
         config.reverb.probability = 1
         config.telephone = 1
-        let augmenter = try Augmenter(config: config, sampleRate: 8000, base: "")
+        let augmenter = try Augmenter(config: config, sampleRate: 8000, noiseFolder: nil)
         let x = sine(440, rate: 8000, seconds: 0.5)
         var a = SeededRandom(seed: 9), b = SeededRandom(seed: 9), c = SeededRandom(seed: 10)
         let y = try augmenter.apply(x, rng: &a)
@@ -186,7 +186,7 @@ struct AugmentTests {
         #expect(y.count >= x.count + 2 * 400 - 16 && y.count <= x.count + 2 * 12000 + 16)   // 0.05-1.5 s each side
         // Nothing on: the audio is untouched.
         var none = SeededRandom(seed: 1)
-        #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, base: "").apply(x, rng: &none) == x)
+        #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, noiseFolder: nil).apply(x, rng: &none) == x)
     }
 
     @Test func equalisationIsSeededAndTiltsAsAsked() throws {
@@ -194,7 +194,7 @@ struct AugmentTests {
             var config = AugmentConfig()
             config.eq.probability = 1
             config.eq.gainDB = [gain, gain]
-            return try Augmenter(config: config, sampleRate: 8000, base: "")
+            return try Augmenter(config: config, sampleRate: 8000, noiseFolder: nil)
         }
         let x = sine(3500, rate: 8000, seconds: 0.5)
         func power(_ y: [Float]) -> Double { y[2000...].reduce(0) { $0 + Double($1) * Double($1) } }
@@ -216,14 +216,14 @@ struct AugmentTests {
         var config = AugmentConfig()
         config.vtlp.probability = 1
         config.vtlp.warp = [0.9, 1.1]
-        let augmenter = try Augmenter(config: config, sampleRate: 8000, base: "")
+        let augmenter = try Augmenter(config: config, sampleRate: 8000, noiseFolder: nil)
         var rng = SeededRandom(seed: 3)
         let warps = (0..<200).map { _ in augmenter.vtlnWarp(rng: &rng) }
         #expect(warps.allSatisfy { (0.9...1.1).contains($0) })
         #expect(warps.min()! < 0.92 && warps.max()! > 1.08)
         // Off: always 1, and no draw is taken (the recipe's other random draws stay as they were).
         var a = SeededRandom(seed: 3), b = SeededRandom(seed: 3)
-        #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, base: "").vtlnWarp(rng: &a) == 1)
+        #expect(try Augmenter(config: AugmentConfig(), sampleRate: 8000, noiseFolder: nil).vtlnWarp(rng: &a) == 1)
         #expect(a.next() == b.next())
     }
 }

@@ -121,8 +121,32 @@ public struct DataSetConfig: Codable, Equatable, Sendable {
     }
 }
 
+/// A data set with its path resolved: where it is, and how it was written (for messages).
+public struct ResolvedDataSet: Equatable, Sendable {
+    /// The data set as written: `path` as the recipe (with `${NAME}` expanded) or the command
+    /// line gives it.
+    public var config: DataSetConfig
+    /// `config.path` resolved against `base` (`resolvePath`).
+    public var location: String
+    /// The folder a relative `config.path` starts from; "" is the working directory.
+    public var base: String
+
+    public init(_ config: DataSetConfig, relativeTo base: String) {
+        self.config = config
+        self.base = base
+        location = resolvePath(config.path, against: base)
+    }
+}
+
 /// Loads one data set of a recipe. `key` is its place in the recipe (`data.train`), used in
 /// error messages; `base` is the folder relative paths in the recipe start from.
+public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: String,
+                        tokenizer: Tokenizer) throws -> (utterances: [Utterance], problems: [DataProblem]) {
+    try loadDataSet(ResolvedDataSet(config, relativeTo: base), key: key, tokenizer: tokenizer)
+}
+
+/// Loads one data set whose path is resolved. `key` is its place in the recipe (`data.train`),
+/// used in error messages.
 ///
 /// Each utterance is checked: its transcript must be non-empty and fit `tokenizer` after
 /// normalisation, and its audio file must exist and be readable (its header gives the
@@ -130,10 +154,10 @@ public struct DataSetConfig: Codable, Equatable, Sendable {
 /// file and line. Fatal errors throw a `ConfigError` at `<key>.path` (no such file, unreadable
 /// manifest, a folder of no known format, no usable utterance at all), or at the option at
 /// fault (`<key>.takes`, `<key>.speakers`, `<key>.max_duration`, ...).
-public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: String,
+public func loadDataSet(_ set: ResolvedDataSet, key: String,
                         tokenizer: Tokenizer) throws -> (utterances: [Utterance], problems: [DataProblem]) {
+    let config = set.config, base = set.base, location = set.location
     let pathKey = key + ".path"
-    let location = resolveDataPath(config.path, against: base)
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: location, isDirectory: &isFolder) else {
         let relative = config.path.hasPrefix("/") || base.isEmpty || base == "." ? "" : " (relative to '\(base)')"
@@ -142,7 +166,8 @@ public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: S
     if let maxDuration = config.maxDuration, !(maxDuration > 0) {
         throw ConfigError(path: key + ".max_duration", message: "expected a positive number of seconds, got \(maxDuration)")
     }
-    let format = try config.format ?? guessFormat(location, isFolder: isFolder.boolValue, written: config.path, key: pathKey)
+    let format = try config.format ?? ManifestReader.guessFormat(location, isFolder: isFolder.boolValue, written: config.path,
+                                                                 key: pathKey, use: .utterances)
     if format != .fsdd {
         let given = [("takes", config.takes != nil), ("speakers", config.speakers != nil),
                      ("exclude_speakers", config.excludeSpeakers != nil)]
@@ -156,14 +181,7 @@ public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: S
             ? "format \(format.rawValue) expects a folder, but '\(config.path)' is a file"
             : "format \(format.rawValue) expects a manifest file, but '\(config.path)' is a folder")
     }
-
-    var listing: ManifestListing
-    switch format {
-    case .tsv: listing = try readTSV(location, key: pathKey)
-    case .jsonl: listing = try readJSONLines(location, key: pathKey)
-    case .kaldi: listing = try readKaldiFolder(location, key: pathKey)
-    case .fsdd: listing = try readFSDDFolder(location, config: config, key: key)
-    }
+    let listing = try ManifestReader.read(location, format: format, config: config, key: key, use: .utterances)
 
     // Check each entry: transcript, then audio; then the duration limit.
     var utterances: [Utterance] = []
@@ -214,31 +232,6 @@ public func ctcMinimumFrames(_ labels: [Int]) -> Int {
     return frames
 }
 
-/// The format of a data set that does not name one.
-private func guessFormat(_ location: String, isFolder: Bool, written: String, key: String) throws -> DataSetConfig.Format {
-    let fm = FileManager.default
-    if isFolder {
-        if fm.fileExists(atPath: location + "/wav.scp") && fm.fileExists(atPath: location + "/text") { return .kaldi }
-        let names = (try? fm.contentsOfDirectory(atPath: location)) ?? []
-        if names.contains(where: { parseFSDDName($0) != nil }) { return .fsdd }
-        var hint = ""
-        if let sub = ["recordings"].first(where: { name in
-            ((try? fm.contentsOfDirectory(atPath: location + "/" + name)) ?? []).contains { parseFSDDName($0) != nil }
-        }) {
-            hint = "; did you mean '\(written)/\(sub)'?"
-        }
-        throw ConfigError(path: key, message: "the folder '\(written)' is neither a Kaldi data folder (wav.scp and text) "
-            + "nor a folder of FSDD recordings ({digit}_{speaker}_{take}.wav)\(hint)")
-    }
-    switch (location as NSString).pathExtension.lowercased() {
-    case "tsv", "txt": return .tsv
-    case "jsonl", "json": return .jsonl
-    default:
-        throw ConfigError(path: key, message: "cannot tell the format of '\(written)' from its extension "
-            + "(.tsv/.txt for tsv, .jsonl/.json for JSON lines); set \"format\" to tsv, jsonl, kaldi or fsdd")
-    }
-}
-
 /// Opens the audio file's header: its duration, or a message naming the file as written.
 private func probeAudio(_ path: String, written: String) -> Probe {
     let shown = written == path ? "'\(written)'" : "'\(written)' (\(path))"
@@ -262,14 +255,4 @@ private func probeAudio(_ path: String, written: String) -> Probe {
 private enum Probe {
     case seconds(Double)
     case problem(String)
-}
-
-/// `path` if absolute, else `base/path`, with `.` components and doubled slashes removed
-/// (`..` is kept: it is not lexical when a symbolic link is involved).
-func resolveDataPath(_ path: String, against base: String) -> String {
-    let joined = path.hasPrefix("/") || base.isEmpty || base == "." ? path : base + "/" + path
-    let absolute = joined.hasPrefix("/")
-    let parts = joined.split(separator: "/").filter { $0 != "." }
-    let result = (absolute ? "/" : "") + parts.joined(separator: "/")
-    return result.isEmpty ? "." : result
 }

@@ -1,7 +1,20 @@
 import Foundation
 
-// Readers of the data set formats. Each lists the entries it found, with where they came from,
-// and the problems of lines it could not use; `loadDataSet` then checks transcripts and audio.
+// The one reader of data sets: manifest files and data folders. Training and `asr evaluate`
+// read utterances through `loadDataSet` (which then checks transcripts and audio), `asr
+// transcribe --manifest` reads audio paths through `ManifestReader.audioPaths(of:)`; both
+// accept the same formats:
+//
+// - A manifest file, one entry per line: `audio-path<TAB>transcript` (TSV, with an optional
+//   header line whose first field is path, audio, file or audio_filepath), or a JSON object with
+//   NeMo's keys (the audio path under `audio_filepath`, or `audio`, `path` or `file`; `text`;
+//   optionally `speaker`), or, when only audio paths are read, a bare path. Blank lines and lines
+//   starting with # are skipped. A file of format `jsonl` holds JSON objects only; in any other
+//   file a line that starts with `{` is one.
+// - A Kaldi data folder: `wav.scp`, `text` (not needed for audio paths) and optionally `utt2spk`.
+// - A folder of FSDD recordings, `{digit}_{speaker}_{take}.wav`.
+//
+// Relative audio paths start from the manifest's folder (for Kaldi: the data folder).
 
 /// One utterance as a data set lists it, before its transcript and audio are checked.
 struct ManifestEntry {
@@ -9,7 +22,7 @@ struct ManifestEntry {
     /// The audio path as the manifest writes it, for messages.
     var writtenPath: String
     var resolvedPath: String
-    /// The transcript as written.
+    /// The transcript as written ("" when only audio paths are read and the line has none).
     var text: String
     var speaker: String?
     /// Where transcript problems are reported.
@@ -63,66 +76,163 @@ func folder(of path: String) -> String {
     return parent.isEmpty ? "." : parent
 }
 
-/// `audio-path<TAB>transcript` per line.
-func readTSV(_ path: String, key: String) throws -> ManifestListing {
+/// What a reader takes from a data set.
+enum ManifestUse {
+    /// Utterances: audio and transcript (training, `asr evaluate`). An entry whose transcript is
+    /// missing or malformed is a problem.
+    case utterances
+    /// Audio paths only (`asr transcribe --manifest`): transcripts are not needed.
+    case audioPaths
+}
+
+/// The one reader of data sets (see the top of this file for the formats).
+public enum ManifestReader {
+    /// The audio paths of a manifest, for `asr transcribe --manifest`: a manifest file, a Kaldi
+    /// data folder or a folder of FSDD recordings. A line with no usable audio path is an error
+    /// that names the file and line.
+    public static func audioPaths(of manifest: String) throws -> [String] {
+        var isFolder: ObjCBool = false
+        let listing: ManifestListing
+        if FileManager.default.fileExists(atPath: manifest, isDirectory: &isFolder), isFolder.boolValue {
+            let format = try guessFormat(manifest, isFolder: true, written: manifest, key: manifest, use: .audioPaths)
+            listing = try read(manifest, format: format, config: DataSetConfig(path: manifest), key: manifest, use: .audioPaths)
+        } else {
+            listing = try readFile(manifest, jsonOnly: false, key: manifest, use: .audioPaths)
+        }
+        if let problem = listing.problems.first {
+            throw ConfigError(path: problem.source + (problem.line.map { ":\($0)" } ?? ""), message: problem.message)
+        }
+        return listing.entries.map(\.resolvedPath)
+    }
+
+    /// The entries of the data set at `location` (resolved) in `format`. `key` is its place in
+    /// the recipe (`data.train`), for errors; `config` gives the FSDD filters.
+    static func read(_ location: String, format: DataSetConfig.Format, config: DataSetConfig, key: String,
+                     use: ManifestUse) throws -> ManifestListing {
+        switch format {
+        case .tsv, .jsonl: return try readFile(location, jsonOnly: format == .jsonl, key: key + ".path", use: use)
+        case .kaldi: return try readKaldiFolder(location, key: key + ".path", use: use)
+        case .fsdd: return try readFSDDFolder(location, config: config, key: key)
+        }
+    }
+
+    /// The format of a data set that does not name one: a folder with `wav.scp` (and `text`,
+    /// when transcripts are read) is `kaldi`, a folder of FSDD recordings `fsdd`, a `.tsv` or
+    /// `.txt` file `tsv`, a `.jsonl` or `.json` file `jsonl`. `written`: the path as given.
+    static func guessFormat(_ location: String, isFolder: Bool, written: String, key: String,
+                            use: ManifestUse) throws -> DataSetConfig.Format {
+        let fm = FileManager.default
+        if isFolder {
+            if fm.fileExists(atPath: location + "/wav.scp") && (use == .audioPaths || fm.fileExists(atPath: location + "/text")) {
+                return .kaldi
+            }
+            let names = (try? fm.contentsOfDirectory(atPath: location)) ?? []
+            if names.contains(where: { parseFSDDName($0) != nil }) { return .fsdd }
+            var hint = ""
+            if let sub = ["recordings"].first(where: { name in
+                ((try? fm.contentsOfDirectory(atPath: location + "/" + name)) ?? []).contains { parseFSDDName($0) != nil }
+            }) {
+                hint = "; did you mean '\(written)/\(sub)'?"
+            }
+            throw ConfigError(path: key, message: "the folder '\(written)' is neither a Kaldi data folder (wav.scp and text) "
+                + "nor a folder of FSDD recordings ({digit}_{speaker}_{take}.wav)\(hint)")
+        }
+        switch (location as NSString).pathExtension.lowercased() {
+        case "tsv", "txt": return .tsv
+        case "jsonl", "json": return .jsonl
+        default:
+            throw ConfigError(path: key, message: "cannot tell the format of '\(written)' from its extension "
+                + "(.tsv/.txt for tsv, .jsonl/.json for JSON lines); set \"format\" to tsv, jsonl, kaldi or fsdd")
+        }
+    }
+}
+
+/// What one manifest line holds.
+private enum ManifestLine {
+    /// A header line.
+    case header
+    /// An audio path, its transcript (or why there is no usable one) and the speaker, if given.
+    case entry(audio: String, transcript: Result<String, LineProblem>, speaker: String?)
+    /// A line with no usable audio path.
+    case problem(String)
+}
+
+private struct LineProblem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// A manifest file, one entry per line (TSV or JSON; only JSON when `jsonOnly`).
+private func readFile(_ path: String, jsonOnly: Bool, key: String, use: ManifestUse) throws -> ManifestListing {
     var listing = ManifestListing()
     let base = folder(of: path)
     var sawContent = false
     for (number, text) in try readLines(path, key: key) {
         func problem(_ message: String) { listing.problems.append(DataProblem(source: path, line: number, message: message)) }
         guard let text else { problem("not UTF-8 text"); continue }
-        if text.allSatisfy(\.isWhitespace) || text.hasPrefix("#") { continue }
-        let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
-        if !sawContent {
-            sawContent = true
-            if fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == ["path", "text"] { continue }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+        let first = !sawContent
+        sawContent = true
+        let line = jsonOnly || trimmed.hasPrefix("{") ? parseJSONLine(trimmed) : parseTSVLine(text, first: first)
+        switch line {
+        case .header: continue
+        case .problem(let message): problem(message)
+        case .entry(let audio, let transcript, let speaker):
+            var written = ""
+            switch transcript {
+            case .success(let t): written = t
+            case .failure(let p): if use == .utterances { problem(p.message); continue }
+            }
+            listing.entries.append(ManifestEntry(id: audio, writtenPath: audio, resolvedPath: resolvePath(audio, against: base),
+                                                 text: written, speaker: speaker, source: path, line: number))
         }
-        guard fields.count == 2 else {
-            problem("malformed line: expected 'audio-path<TAB>transcript', found "
-                + (fields.count == 1 ? "no tab" : "\(fields.count) tab-separated fields"))
-            continue
-        }
-        let audio = fields[0].trimmingCharacters(in: .whitespaces)
-        guard !audio.isEmpty else { problem("malformed line: the audio path is empty"); continue }
-        listing.entries.append(ManifestEntry(id: audio, writtenPath: audio, resolvedPath: resolveDataPath(audio, against: base),
-                                             text: String(fields[1]), source: path, line: number))
     }
     return listing
 }
 
-/// JSON lines with NeMo's keys `audio_filepath` and `text` (other keys are ignored; the
-/// duration is taken from the audio file).
-func readJSONLines(_ path: String, key: String) throws -> ManifestListing {
-    var listing = ManifestListing()
-    let base = folder(of: path)
-    for (number, text) in try readLines(path, key: key) {
-        func problem(_ message: String) { listing.problems.append(DataProblem(source: path, line: number, message: message)) }
-        guard let text else { problem("not UTF-8 text"); continue }
-        if text.allSatisfy(\.isWhitespace) { continue }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(text.utf8))
-        } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            problem("not valid JSON: \(detail)")
-            continue
-        }
-        guard let fields = object as? [String: Any] else { problem("expected a JSON object on each line"); continue }
-        guard let audioValue = fields["audio_filepath"] else { problem("missing key \"audio_filepath\""); continue }
-        guard let audio = audioValue as? String, !audio.isEmpty else {
-            problem("\"audio_filepath\" must be a non-empty string"); continue
-        }
-        guard let textValue = fields["text"] else { problem("missing key \"text\""); continue }
-        guard let transcript = textValue as? String else { problem("\"text\" must be a string"); continue }
-        if let offset = fields["offset"] as? Double, offset != 0 {
-            problem("\"offset\" (a segment of a longer file) is not supported; cut the segment into its own file")
-            continue
-        }
-        listing.entries.append(ManifestEntry(id: audio, writtenPath: audio, resolvedPath: resolveDataPath(audio, against: base),
-                                             text: transcript, speaker: fields["speaker"] as? String,
-                                             source: path, line: number))
+/// `audio-path<TAB>transcript`, or a bare audio path; `first`: the first line with content,
+/// which may be a header.
+private func parseTSVLine(_ text: String, first: Bool) -> ManifestLine {
+    let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
+    let audio = fields[0].trimmingCharacters(in: .whitespaces)
+    if first && ["path", "audio", "file", "audio_filepath"].contains(audio.lowercased()) { return .header }
+    guard !audio.isEmpty else { return .problem("malformed line: the audio path is empty") }
+    guard fields.count == 2 else {
+        return .entry(audio: audio, transcript: .failure(LineProblem("malformed line: expected 'audio-path<TAB>transcript', found "
+            + (fields.count == 1 ? "no tab" : "\(fields.count) tab-separated fields"))), speaker: nil)
     }
-    return listing
+    return .entry(audio: audio, transcript: .success(String(fields[1])), speaker: nil)
+}
+
+/// A JSON object with NeMo's keys: `audio_filepath` (or `audio`, `path`, `file`), `text` and
+/// optionally `speaker`; other keys are ignored (the duration is taken from the audio file).
+private func parseJSONLine(_ text: String) -> ManifestLine {
+    let object: Any
+    do {
+        object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    } catch {
+        return .problem("not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+    }
+    guard let fields = object as? [String: Any] else { return .problem("expected a JSON object on each line") }
+    let audioKeys = ["audio_filepath", "audio", "path", "file"]
+    guard let audio = audioKeys.lazy.compactMap({ fields[$0] as? String }).first(where: { !$0.isEmpty }) else {
+        guard let key = audioKeys.first(where: { fields[$0] != nil }) else { return .problem(#"missing key "audio_filepath""#) }
+        return .problem("\"\(key)\" must be a non-empty string")
+    }
+    let transcript: Result<String, LineProblem>
+    if fields["text"] == nil {
+        transcript = .failure(LineProblem(#"missing key "text""#))
+    } else if let text = fields["text"] as? String {
+        if let offset = fields["offset"] as? Double, offset != 0 {
+            transcript = .failure(LineProblem(#""offset" (a segment of a longer file) is not supported; cut the segment into its own file"#))
+        } else {
+            transcript = .success(text)
+        }
+    } else {
+        transcript = .failure(LineProblem(#""text" must be a string"#))
+    }
+    return .entry(audio: audio, transcript: transcript, speaker: fields["speaker"] as? String)
 }
 
 /// `first-word rest` of a Kaldi table line, or nil for a blank line.
@@ -134,12 +244,12 @@ private func splitKaldiLine(_ line: String) -> (key: String, rest: String)? {
 }
 
 /// A Kaldi data folder: `wav.scp`, `text` and, if present, `utt2spk`. Utterances come in the
-/// order of `text`.
-func readKaldiFolder(_ folderPath: String, key: String) throws -> ManifestListing {
+/// order of `text`; audio paths alone (`use` .audioPaths) in the order of `wav.scp`.
+private func readKaldiFolder(_ folderPath: String, key: String, use: ManifestUse) throws -> ManifestListing {
     var listing = ManifestListing()
     let fm = FileManager.default
     let scp = folderPath + "/wav.scp", textPath = folderPath + "/text", spkPath = folderPath + "/utt2spk"
-    for file in [scp, textPath] where !fm.fileExists(atPath: file) {
+    for file in use == .utterances ? [scp, textPath] : [scp] where !fm.fileExists(atPath: file) {
         throw ConfigError(path: key, message: "the Kaldi data folder '\(folderPath)' has no '\((file as NSString).lastPathComponent)'")
     }
     func problem(_ source: String, _ line: Int, _ message: String) {
@@ -161,6 +271,13 @@ func readKaldiFolder(_ folderPath: String, key: String) throws -> ManifestListin
         }
         audio[id] = (path, number)
         audioOrder.append(id)
+    }
+    if use == .audioPaths {
+        listing.entries = audioOrder.map { id in
+            ManifestEntry(id: id, writtenPath: audio[id]!.path, resolvedPath: resolvePath(audio[id]!.path, against: folderPath),
+                          text: "", source: scp, line: audio[id]!.line)
+        }
+        return listing
     }
 
     var speakers: [String: String] = [:]
@@ -186,7 +303,7 @@ func readKaldiFolder(_ folderPath: String, key: String) throws -> ManifestListin
             if !reported.contains(id) { problem(textPath, number, "utterance '\(id)' has no audio in wav.scp") }
             continue
         }
-        listing.entries.append(ManifestEntry(id: id, writtenPath: path, resolvedPath: resolveDataPath(path, against: folderPath),
+        listing.entries.append(ManifestEntry(id: id, writtenPath: path, resolvedPath: resolvePath(path, against: folderPath),
                                              text: transcript, speaker: speakers[id], source: textPath, line: number,
                                              audioSource: scp, audioLine: audioLine))
     }
@@ -209,7 +326,7 @@ func parseFSDDName(_ name: String) -> (digit: Int, speaker: String, take: Int)? 
 }
 
 /// A folder of FSDD recordings, filtered by takes and speakers; sorted by speaker, digit, take.
-func readFSDDFolder(_ folderPath: String, config: DataSetConfig, key: String) throws -> ManifestListing {
+private func readFSDDFolder(_ folderPath: String, config: DataSetConfig, key: String) throws -> ManifestListing {
     var listing = ManifestListing()
     let names: [String]
     do {

@@ -76,14 +76,20 @@ public enum SpeechSynthesis {
             .map { "\($0)/\(engine)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Makes the recordings unless `folder` already holds them for these settings (its
-    /// settings.json), and returns the path of manifest.jsonl. `base`: the recipe's folder;
-    /// `searchPath`: where to look for the engines (default: PATH).
+    /// `ensure(_:in:...)` with `config.folder` resolved against `base` (the recipe's folder; ""
+    /// is the working directory) and made absolute, so that the manifest is read from anywhere.
     public static func ensure(_ config: SyntheticSpeechConfig, base: String, sampleRate: Int, jobs: Int = 2,
                               searchPath: String? = nil, log: (String) -> Void) throws -> String {
+        let folder = resolvePath(resolvePath(config.folder, against: base), against: FileManager.default.currentDirectoryPath)
+        return try ensure(config, in: folder, sampleRate: sampleRate, jobs: jobs, searchPath: searchPath, log: log)
+    }
+
+    /// Makes the recordings in `folder` (`config.folder` resolved: absolute) unless it already
+    /// holds them for these settings (its settings.json), and returns the path of
+    /// manifest.jsonl. `searchPath`: where to look for the engines (default: PATH).
+    public static func ensure(_ config: SyntheticSpeechConfig, in folder: String, sampleRate: Int, jobs: Int = 2,
+                              searchPath: String? = nil, log: (String) -> Void) throws -> String {
         try config.validate()
-        let relative = config.folder.hasPrefix("/") || base.isEmpty ? config.folder : "\(base)/\(config.folder)"
-        let folder = URL(fileURLWithPath: relative).standardizedFileURL.path   // absolute: the manifest is read from anywhere
         let manifest = "\(folder)/manifest.jsonl", stampPath = "\(folder)/settings.json"
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

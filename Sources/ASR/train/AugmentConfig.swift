@@ -138,9 +138,9 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
             || silence.probability > 0 || vtlp.probability > 0
     }
 
-    /// Checks every value; errors name the key under `training.augment`. `base` (the recipe's
-    /// folder) is where a relative noise folder starts; nil skips checking the folder.
-    public func validate(base: String?) throws {
+    /// Checks every value; errors name the key under `training.augment`. The noise folder is
+    /// checked where it is resolved (`ResolvedRecipe`, with `checkNoiseFolder`).
+    public func validate() throws {
         func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(path: "training.augment.\(key)", message: message) }
         func probability(_ p: Double, _ key: String) throws {
             if !(0...1).contains(p) { throw fail(key, "expected a probability from 0 to 1, got \(p)") }
@@ -153,16 +153,6 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         try probability(noise.probability, "noise.probability")
         try range(noise.snrDB, "noise.snr_db", -5...60, " dB")
         if noise.colors.isEmpty { throw fail("noise.colors", "expected at least one of white, pink, brown") }
-        if let folder = noise.folder, let base {
-            let path = resolve(folder, base: base)
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-                throw fail("noise.folder", "no such folder '\(path)'")
-            }
-            if (try? TranscriptionInputs.expand([path])) == nil {
-                throw fail("noise.folder", "'\(path)' holds no audio files (\(TranscriptionInputs.audioExtensions.sorted().joined(separator: ", ")))")
-            }
-        }
         try probability(reverb.probability, "reverb.probability")
         try range(reverb.rt60, "reverb.rt60", 0.05...3, " seconds")
         try probability(eq.probability, "eq.probability")
@@ -175,7 +165,17 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         try range(vtlp.warp, "vtlp.warp", 0.7...1.3, "")
     }
 
-    func resolve(_ path: String, base: String) -> String { path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)" }
+    /// Checks that `path`, the resolved `noise.folder`, is a folder that holds audio files.
+    static func checkNoiseFolder(_ path: String) throws {
+        func fail(_ message: String) -> ConfigError { ConfigError(path: "training.augment.noise.folder", message: message) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw fail("no such folder '\(path)'")
+        }
+        if (try? TranscriptionInputs.expand([path])) == nil {
+            throw fail("'\(path)' holds no audio files (\(TranscriptionInputs.audioExtensions.sorted().joined(separator: ", ")))")
+        }
+    }
 }
 
 /// Applies an `AugmentConfig` to utterances; holds the noise recordings, read once.
@@ -185,10 +185,11 @@ final class Augmenter {
     private let noiseFiles: [String]
     private var noiseCache: [String: [Float]] = [:]
 
-    init(config: AugmentConfig, sampleRate: Int, base: String) throws {
+    /// `noiseFolder`: `noise.folder` resolved (`ResolvedRecipe.noiseFolder`), nil without one.
+    init(config: AugmentConfig, sampleRate: Int, noiseFolder: String?) throws {
         self.config = config
         self.sampleRate = sampleRate
-        noiseFiles = try config.noise.folder.map { try TranscriptionInputs.expand([config.resolve($0, base: base)]) } ?? []
+        noiseFiles = try noiseFolder.map { try TranscriptionInputs.expand([$0]) } ?? []
     }
 
     /// The VTLN warp factor for one utterance's features (1 when VTLP is off or not drawn).

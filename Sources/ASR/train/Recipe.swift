@@ -18,6 +18,7 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     public init(data: DataConfig) { self.data = data }
 
+    /// The run folder as written (`ResolvedRecipe.outputFolder` is it made absolute).
     public var outputFolder: String { output ?? "runs/\(name)" }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -52,8 +53,14 @@ public struct Recipe: Codable, Equatable, Sendable {
     }
 
     /// Reads a recipe, applies `overrides` ("training.epochs=5": the value is JSON if it parses
-    /// as JSON, else a string) and validates it. Errors name the file and the key path.
+    /// as JSON, else a string) and validates it, paths included (`ResolvedRecipe`, which the
+    /// trainer uses, resolves them). Errors name the file and the key path.
     public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
+        try ResolvedRecipe(file: path, overrides: overrides).recipe
+    }
+
+    /// `load` without the paths: reads, applies `overrides`, decodes and validates the values.
+    static func parse(_ path: String, overrides: [String]) throws -> Recipe {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(path: path, message: "cannot read the recipe file")
         }
@@ -81,7 +88,6 @@ public struct Recipe: Codable, Equatable, Sendable {
         }
         do {
             try recipe.validate()
-            try recipe.training.augment.validate(base: (path as NSString).deletingLastPathComponent)
         } catch let error as ConfigError {
             throw ConfigError(path: path, message: error.description)
         } catch {

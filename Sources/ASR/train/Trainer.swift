@@ -2,7 +2,7 @@ import Foundation
 
 /// Trains a recipe: loads its data, runs the epochs, validates, checkpoints, resumes, reports.
 ///
-/// Files in the run folder (`recipe.outputFolder`):
+/// Files in the run folder (`ResolvedRecipe.outputFolder`):
 ///   recipe.json                 the recipe as run (after --set overrides)
 ///   state.json                  what --resume needs; written last, atomically, after each epoch
 ///   epoch-NNN.safetensors       the model after epoch NNN (the last two, or the last
@@ -17,9 +17,12 @@ import Foundation
 /// Under MPI (`mpirun -np N asr train`), every rank runs this same loop on its share of each
 /// global batch (see DistributedTraining.swift); rank 0 alone logs and writes the files.
 public final class Trainer {
-    public let recipe: Recipe
-    public let recipePath: String
-    public let folder: String
+    /// The recipe with its paths resolved and, for global CMVN, its statistics.
+    public let resolved: ResolvedRecipe
+    /// The recipe as run: after the --set overrides, with CMVN statistics.
+    public var recipe: Recipe { resolved.recipe }
+    /// The run folder, absolute.
+    public var folder: String { resolved.outputFolder }
     let tokenizer: Tokenizer
     let data: TrainingSets
     let log: (String) -> Void
@@ -28,21 +31,31 @@ public final class Trainer {
     /// The model's output frames for a number of feature frames.
     let outputFrames: @Sendable (Int) -> Int
 
-    /// `log` is called on rank 0 only.
-    public init(recipe: Recipe, recipePath: String, communicator: any Communicator = SingleProcess(),
+    /// Loads the data `recipe` names. `log` is called on rank 0 only.
+    public init(recipe: ResolvedRecipe, communicator: any Communicator = SingleProcess(),
                 log: @escaping (String) -> Void) throws {
-        self.recipePath = recipePath
-        self.folder = recipe.outputFolder
         self.communicator = communicator
         self.log = communicator.isRoot ? log : { _ in }
-        tokenizer = try recipe.tokens.makeTokenizer()
-        data = try TrainingSets(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer, log: self.log)
+        tokenizer = try recipe.recipe.tokens.makeTokenizer()
+        data = try TrainingSets(recipe: recipe, tokenizer: tokenizer, log: self.log)
         // The model's frame rate decides what fits (a model that subsamples has fewer frames).
-        let shape = AcousticModel(config: recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
+        let shape = AcousticModel(config: recipe.recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)
         outputFrames = { shape.outputFrames($0) }
         try data.dropUnfitItems(outputFrames: outputFrames, log: self.log)
-        self.recipe = try recipe.withGlobalCMVN(over: data.train, log: self.log)
+        resolved = try recipe.withGlobalCMVN(over: data.train, log: self.log)
         progress = communicator.isRoot ? ProgressReporter() : nil
+    }
+
+    /// Resolves `recipe`, read from `recipePath` (`ResolvedRecipe(_:file:)`), and loads its data.
+    public convenience init(recipe: Recipe, recipePath: String, communicator: any Communicator = SingleProcess(),
+                            log: @escaping (String) -> Void) throws {
+        try self.init(recipe: try ResolvedRecipe(recipe, file: recipePath), communicator: communicator, log: log)
+    }
+
+    /// The optimizer steps of the whole run (every epoch of `training.epochs`), from the plans
+    /// the epochs run: where the cosine schedule reaches its floor.
+    func plannedOptimizerSteps() throws -> Int {
+        try data.optimizerSteps(training: recipe.training).reduce(0, +)
     }
 
     /// Runs (or, with `resume`, continues) the training. Returns the history of epochs.
@@ -94,9 +107,10 @@ public final class Trainer {
                 + "2 ranks to a core each by default) --set training.threads=1 is usually faster")
         }
 
-        let batchesPerEpoch = data.estimatedBatchesPerEpoch(batchSize: training.batchSize)
-        let totalSteps = training.schedule.totalSteps ?? training.epochs * batchesPerEpoch
+        // The cosine ends with the run: after the batches of every epoch's plan (the other
+        // schedules need no total; planning the epochs to count them takes little time).
         var scheduleConfig = training.schedule
+        let totalSteps = try scheduleConfig.totalSteps ?? (scheduleConfig.kind == .cosine ? plannedOptimizerSteps() : 0)
         if scheduleConfig.kind == .cosine && scheduleConfig.totalSteps == nil && scheduleConfig.warmupSteps >= totalSteps {
             // A short run (e.g. --set training.epochs=1): keep a tenth of it for the warm-up.
             scheduleConfig.warmupSteps = totalSteps / 10
@@ -112,9 +126,9 @@ public final class Trainer {
         // Batches are planned on the lengths of the plain audio; silence added by
         // `training.augment` may take a batch a little past `max_frames_per_batch`.
         let augmenter = training.augment.enabled
-            ? try Augmenter(config: training.augment, sampleRate: recipe.features.sampleRate,
-                            base: (recipePath as NSString).deletingLastPathComponent) : nil
-        let evaluator = try Evaluator(recipe: recipe, recipePath: recipePath, tokenizer: tokenizer)
+            ? try Augmenter(config: training.augment, sampleRate: recipe.features.sampleRate, noiseFolder: resolved.noiseFolder) : nil
+        // The decoding's lexicon and LM paths are absolute already.
+        let evaluator = try Evaluator(features: recipe.features, decoding: resolved.decoding, tokenizer: tokenizer)
         evaluator.parallelDirections = training.threads >= 2
         var gradLogits: [Float] = []
         let reducer = GradientReducer()
@@ -122,20 +136,15 @@ public final class Trainer {
         for epoch in (state.epochsDone + 1)...max(training.epochs, state.epochsDone + 1) where epoch <= training.epochs {
             let started = Date()
             if ranks > 1 && root { StopNotice.set(stopNotice(state)) }
-            var rng = SeededRandom(seed: training.seed &* 0x9E37_79B9 &+ UInt64(epoch))
-            let items = data.epochItems(rng: &rng)
-            let lengths = try items.map { try data.frames(of: $0) }
-            let plan = bucketBatches(lengths: lengths, batchSize: training.batchSize, maxFrames: training.maxFramesPerBatch, rng: &rng)
-            // One seed per item for its augmentation and dropout, so that an item is treated the
-            // same whichever rank trains it.
-            let seeds = (0..<items.count).map { _ in rng.next() }
-            try communicator.checkSame(planHash(items: items, lengths: lengths, plan: plan), "training data or batches in epoch \(epoch)")
+            let plan = try data.plan(epoch: epoch, training: training)
+            try communicator.checkSame(planHash(items: plan.items, lengths: plan.lengths, plan: plan.batches),
+                                       "training data or batches in epoch \(epoch)")
             let producer = EpochProducer(source: source, training: training, augmenter: augmenter, outputFrames: outputFrames)
-            producer.start(items: items, plan: plan.map { shard($0, rank: communicator.rank, size: ranks) }, seeds: seeds)
+            producer.start(items: plan.items, plan: plan.batches.map { shard($0, rank: communicator.rank, size: ranks) }, seeds: plan.seeds)
             reducer.resetTimer()
 
             var lossSum = 0.0, lossCount = 0, utterances = 0, waited = 0.0, normSum = 0.0
-            progress?.start(epoch: epoch, of: training.epochs, batches: plan.count)
+            progress?.start(epoch: epoch, of: training.epochs, batches: plan.batches.count)
             while true {
                 let waitStart = Date()
                 guard let next = producer.queue.take() else { break }
@@ -203,7 +212,7 @@ public final class Trainer {
                 epoch: epoch, trainLoss: lossSum / Double(max(lossCount, 1)), validationLoss: validation?.loss,
                 validationWER: validation?.wer, validationCER: validation?.cer, learningRate: optimizer.lr,
                 seconds: seconds, utterances: utterances, utterancesPerSecond: Double(utterances) / seconds,
-                dataWaitShare: waited / seconds, gradientNorm: normSum / Double(max(plan.count, 1)),
+                dataWaitShare: waited / seconds, gradientNorm: normSum / Double(max(plan.batches.count, 1)),
                 ranks: ranks > 1 ? ranks : nil, allreduceSeconds: ranks > 1 ? reducer.seconds : nil)
             state.history.append(record)
             if let wer = validation?.wer { _ = schedule.epochEnded(metric: wer) }
@@ -318,16 +327,12 @@ public final class Trainer {
         try? FileManager.default.removeItem(atPath: "\(folder)/\(staleOptimizer).optimizer.safetensors")
     }
 
-    /// The recipe's decoding section as JSON, with file paths made absolute, so that the
-    /// checkpoint alone tells `asr transcribe` how to decode.
+    /// The recipe's decoding section as JSON, with its file paths absolute (as resolved), so
+    /// that the checkpoint alone tells `asr transcribe` how to decode.
     private func decodingMetadata() throws -> String {
-        var d = recipe.decoding
-        let base = URL(fileURLWithPath: (recipePath as NSString).deletingLastPathComponent)
-        if let f = d.lexiconFile { d.lexiconFile = URL(fileURLWithPath: f, relativeTo: base).standardized.path }
-        if let f = d.lm { d.lm = URL(fileURLWithPath: f, relativeTo: base).standardized.path }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(d), as: UTF8.self)
+        return String(decoding: try encoder.encode(resolved.decoding), as: UTF8.self)
     }
 
     /// What rank 0 says when mpirun stops it because another rank failed.

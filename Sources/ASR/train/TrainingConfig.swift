@@ -85,7 +85,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
         if !(0...1).contains(maxBadShare) { throw fail("max_bad_share", "expected 0 to 1, got \(maxBadShare)") }
         try specAugment.validate()
-        try augment.validate(base: nil)
+        try augment.validate()
         do { try optimizer.validate(); try schedule.validate() } catch let e as ConfigError {
             throw ConfigError(path: "training." + e.path, message: e.message)
         }

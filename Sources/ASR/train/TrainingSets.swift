@@ -26,18 +26,16 @@ final class TrainingSets {
     /// Utterances skipped per set and reason, for the report.
     private(set) var skipped: [String: Int] = [:]
 
-    init(recipe: Recipe, recipePath: String, tokenizer: Tokenizer, log: (String) -> Void) throws {
+    /// The data sets `recipe` names (its paths already resolved).
+    init(recipe: ResolvedRecipe, tokenizer: Tokenizer, log: (String) -> Void) throws {
         self.tokenizer = tokenizer
         self.features = recipe.features
-        connected = recipe.data.connectedDigits
-        let base = (recipePath as NSString).deletingLastPathComponent
-        let maxBad = recipe.training.maxBadShare
+        connected = recipe.recipe.data.connectedDigits
+        let maxBad = recipe.recipe.training.maxBadShare
         var skipped: [String: Int] = [:]
 
-        func load(_ config: DataSetConfig, key: String) throws -> [Utterance] {
-            var config = config
-            config.path = try expandPathVariables(config.path, recipeFolder: base, key: key + ".path")
-            let (utterances, problems) = try loadDataSet(config, key: key, relativeTo: base, tokenizer: tokenizer)
+        func load(_ set: ResolvedDataSet, key: String) throws -> [Utterance] {
+            let (utterances, problems) = try loadDataSet(set, key: key, tokenizer: tokenizer)
             for p in problems.prefix(10) { log("warning: \(p)") }
             if problems.count > 10 { log("warning: ... and \(problems.count - 10) more problems in \(key)") }
             skipped[key] = problems.count
@@ -49,17 +47,18 @@ final class TrainingSets {
             return utterances
         }
 
-        trainUtterances = try load(recipe.data.train, key: "data.train")
-            + (try recipe.data.synthetic.map { synthetic in
-                let manifest = try SpeechSynthesis.ensure(synthetic, base: base, sampleRate: recipe.features.sampleRate, log: log)
-                return try load(DataSetConfig(path: manifest), key: "data.synthetic")
-            } ?? [])
+        var training = try load(recipe.train, key: "data.train")
+        if let synthetic = recipe.recipe.data.synthetic, let folder = recipe.syntheticFolder {
+            let manifest = try SpeechSynthesis.ensure(synthetic, in: folder, sampleRate: recipe.features.sampleRate, log: log)
+            training += try load(ResolvedDataSet(DataSetConfig(path: manifest), relativeTo: ""), key: "data.synthetic")
+        }
+        trainUtterances = training
         train = trainUtterances.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }
-        let validationUtterances = try recipe.data.validation.map { try load($0, key: "data.validation") }
+        let validationUtterances = try recipe.validation.map { try load($0, key: "data.validation") }
         validation = validationUtterances.map { EvaluationSet(name: "validation", items: $0.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }) }
         var tests: [EvaluationSet] = []
-        if let testConfig = recipe.data.test {
-            let utterances = try load(testConfig, key: "data.test")
+        if let testSet = recipe.test {
+            let utterances = try load(testSet, key: "data.test")
             tests.append(EvaluationSet(name: "test", items: utterances.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }))
             if let c = connected, c.testCount > 0 {
                 let made = makeConnectedDigits(from: utterances, count: c.testCount, minDigits: c.minDigits, maxDigits: c.maxDigits,
@@ -127,48 +126,4 @@ final class TrainingSets {
         }
         return features.frameCount(samples: samples)
     }
-
-    func estimatedBatchesPerEpoch(batchSize: Int) -> Int {
-        (train.count + (connected?.trainPerEpoch ?? 0) + batchSize - 1) / batchSize
-    }
-}
-
-/// Expands `${NAME}` in a data path from the environment. `${FSDD_DIR}`, when unset, is the
-/// Free Spoken Digit Dataset found as scripts/fsdd.sh finds it (../shared/data/fsdd beside the
-/// checkout, data/fsdd), or cloned by that script when absent.
-func expandPathVariables(_ path: String, recipeFolder: String, key: String) throws -> String {
-    var result = path
-    while let start = result.range(of: "${"), let end = result[start.upperBound...].firstIndex(of: "}") {
-        let name = String(result[start.upperBound..<end])
-        var value = ProcessInfo.processInfo.environment[name]
-        if value == nil && name == "FSDD_DIR" { value = try locateFSDD(recipeFolder: recipeFolder) }
-        guard let value else {
-            throw ConfigError(path: key, message: "the environment variable \(name) is not set (used in '\(path)')")
-        }
-        result.replaceSubrange(start.lowerBound...end, with: value)
-    }
-    return result
-}
-
-private func locateFSDD(recipeFolder: String) throws -> String {
-    let root = URL(fileURLWithPath: recipeFolder.isEmpty ? "." : recipeFolder).deletingLastPathComponent().standardized.path
-    for candidate in ["\(root)/../shared/data/fsdd", "\(root)/data/fsdd"] where FileManager.default.fileExists(atPath: candidate + "/recordings") {
-        return URL(fileURLWithPath: candidate).standardized.path
-    }
-    let script = "\(root)/scripts/fsdd.sh"
-    guard FileManager.default.fileExists(atPath: script) else {
-        throw ConfigError(path: "FSDD_DIR", message: "the Free Spoken Digit Dataset was not found; set FSDD_DIR to its folder")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = [script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    process.waitUntilExit()
-    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    guard process.terminationStatus == 0, !out.isEmpty else {
-        throw ConfigError(path: "FSDD_DIR", message: "the Free Spoken Digit Dataset was not found and could not be cloned; set FSDD_DIR to its folder")
-    }
-    return out
 }

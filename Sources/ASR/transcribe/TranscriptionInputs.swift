@@ -33,34 +33,11 @@ public enum TranscriptionInputs {
         return files
     }
 
-    /// The audio paths of a manifest, one per line: a JSON object with `audio_filepath`
-    /// (NeMo), `audio`, `path` or `file`; or `path<TAB>anything` (TSV with or without a
-    /// transcript); or a bare path. Relative paths start from the manifest's folder. Blank
-    /// lines and lines starting with # are skipped; a `path` header line too.
+    /// The audio paths of a manifest: any manifest `asr train` and `asr evaluate` read (TSV with
+    /// or without transcripts, JSON lines, a bare path per line, a Kaldi data folder), read by
+    /// `ManifestReader.audioPaths(of:)`. Relative paths start from the manifest's folder.
     public static func readManifest(_ manifest: String) throws -> [String] {
-        let base = folder(of: manifest)
-        var paths: [String] = []
-        for (number, line) in try readLines(manifest, key: manifest) {
-            guard let line else { throw ConfigError(path: "\(manifest):\(number)", message: "not UTF-8 text") }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            var path: String
-            if trimmed.hasPrefix("{") {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
-                    throw ConfigError(path: "\(manifest):\(number)", message: "not a JSON object")
-                }
-                guard let value = ["audio_filepath", "audio", "path", "file"].lazy.compactMap({ object[$0] as? String }).first else {
-                    throw ConfigError(path: "\(manifest):\(number)", message: "no audio path (expected the key audio_filepath, audio, path or file)")
-                }
-                path = value
-            } else {
-                path = String(trimmed.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)[0])
-                if paths.isEmpty && ["path", "audio", "file", "audio_filepath"].contains(path.lowercased()) { continue }
-            }
-            if !path.hasPrefix("/") && base != "." { path = (base as NSString).appendingPathComponent(path) }
-            paths.append(path)
-        }
-        return paths
+        try ManifestReader.audioPaths(of: manifest)
     }
 }
 
