@@ -152,7 +152,8 @@ struct CTCDecoderTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try "the\ncat\n".write(to: folder.appendingPathComponent("words.txt"), atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: Fixtures.path("lm/small.arpa"), toPath: folder.appendingPathComponent("lm.arpa").path)
-        let resolve = { (path: String) in folder.appendingPathComponent(path).path }
+        // Absolute paths, as a resolved recipe gives them.
+        let words = folder.appendingPathComponent("words.txt").path, lm = folder.appendingPathComponent("lm.arpa").path
 
         /// `Evaluator.describe` before the protocol, for comparison.
         func oldDescription(_ d: DecodingConfig) -> String {
@@ -169,16 +170,16 @@ struct CTCDecoderTests {
         }
         let cases: [(DecodingConfig, String)] = [
             (config { $0.method = .greedy }, "greedy"),
-            (config { $0.method = .greedy; $0.lm = "lm.arpa" }, "greedy"),
+            (config { $0.method = .greedy; $0.lm = lm }, "greedy"),
             (DecodingConfig(), "beam 8"),
             (config { $0.beamWidth = 16; $0.lexicon = ["the", "cat"] }, "beam 16 + lexicon"),
-            (config { $0.lexiconFile = "words.txt" }, "beam 8 + lexicon"),
-            (config { $0.lm = "lm.arpa" }, "beam 8 + LM (weight 0.5)"),
-            (config { $0.lexiconFile = "words.txt"; $0.lm = "lm.arpa"; $0.lmWeight = 0.8; $0.wordBonus = 1.5 },
+            (config { $0.lexiconFile = words }, "beam 8 + lexicon"),
+            (config { $0.lm = lm }, "beam 8 + LM (weight 0.5)"),
+            (config { $0.lexiconFile = words; $0.lm = lm; $0.lmWeight = 0.8; $0.wordBonus = 1.5 },
              "beam 8 + lexicon + LM (weight 0.8)"),
         ]
         for (d, name) in cases {
-            let decoder = try makeDecoder(d, symbols: Self.characters, resolve: resolve)
+            let decoder = try makeDecoder(d, symbols: Self.characters)
             #expect(decoder.name == name)
             #expect(decoder.name == oldDescription(d))
             #expect(decoder.symbols == Self.characters)
@@ -195,15 +196,15 @@ struct CTCDecoderTests {
             #expect(try decoder.decode(Self.fixtures[0].logProbs).count == 1)
         }
         // The evaluator reports the same names.
-        let evaluator = try Evaluator(features: FeatureConfig(), decoding: cases[6].0, tokenizer: .characters, base: folder.path)
+        let evaluator = try Evaluator(features: FeatureConfig(), decoding: cases[6].0, tokenizer: .characters)
         #expect(evaluator.describe(.greedyOnly) == "greedy" && evaluator.describe(.recipe) == cases[6].1)
         #expect(evaluator.hasRecipeDecoder)
         let greedyOnly = try Evaluator(features: FeatureConfig(), decoding: cases[0].0, tokenizer: .characters)
         #expect(!greedyOnly.hasRecipeDecoder && greedyOnly.describe(.recipe) == "greedy")
 
-        // Files are opened where `resolve` says; without it, as written.
-        #expect(throws: DecodeError.self) { _ = try makeDecoder(cases[4].0, symbols: Self.characters) }
-        #expect(throws: ARPAError.self) { _ = try makeDecoder(cases[5].0, symbols: Self.characters) }
+        // Files are opened as written: relative paths from the working folder, where these are not.
+        #expect(throws: DecodeError.self) { _ = try makeDecoder(config { $0.lexiconFile = "words.txt" }, symbols: Self.characters) }
+        #expect(throws: ARPAError.self) { _ = try makeDecoder(config { $0.lm = "lm.arpa" }, symbols: Self.characters) }
     }
 
     /// `BeamSearchOptions.nBest` through the protocol. Word table {a, b}, two frames: the beam

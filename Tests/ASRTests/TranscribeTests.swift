@@ -53,10 +53,10 @@ final class TranscribeTests {
             {"audio_filepath": "sub/c.wav", "text": "two", "duration": 1.0}
             """.write(toFile: manifest, atomically: true, encoding: .utf8)
         let base = dir.path
-        #expect(try TranscriptionInputs.readManifest(manifest) == ["\(base)/a.wav", "/abs/b.flac", "\(base)/sub/c.wav"])
+        #expect(try ManifestReader.audioPaths(of: manifest) == ["\(base)/a.wav", "/abs/b.flac", "\(base)/sub/c.wav"])
 
         try "a.wav\n{\"text\": \"no path\"}\n".write(toFile: manifest, atomically: true, encoding: .utf8)
-        #expect { try TranscriptionInputs.readManifest(manifest) } throws: { "\($0)".contains("list.tsv:2") && "\($0)".contains("audio_filepath") }
+        #expect { try ManifestReader.audioPaths(of: manifest) } throws: { "\($0)".contains("list.tsv:2") && "\($0)".contains("audio_filepath") }
     }
 
     @Test func foldersExpandToTheirAudioFilesSorted() throws {

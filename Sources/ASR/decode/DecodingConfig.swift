@@ -49,16 +49,14 @@ public struct DecodingConfig: Codable, Equatable, Sendable {
 /// `BeamSearchDecoder` of width `beam_width` with the lexicon (`lexicon` words or
 /// `lexicon_file`) and the ARPA language model (`lm`) the section names, fused with `lm_weight`
 /// and `word_bonus`. The beam decoder returns one hypothesis per utterance (`nBest` 1).
-/// `resolve` maps the section's file paths to the paths to open (e.g. relative ones to the
-/// recipe's folder); by default they are opened as written.
+/// File paths are opened as written (a `ResolvedRecipe` has made a recipe's absolute).
 /// Throws `DecodeError` for a bad lexicon, `ARPAError` for a bad language model.
-public func makeDecoder(_ config: DecodingConfig, symbols: SymbolTable,
-                        resolve: (String) -> String = { $0 }) throws -> any CTCDecoder {
+public func makeDecoder(_ config: DecodingConfig, symbols: SymbolTable) throws -> any CTCDecoder {
     guard config.method == .beam else { return GreedyDecoder(symbols: symbols) }
     var lexicon: Lexicon?
     if let words = config.lexicon { lexicon = try Lexicon(words: words, symbols: symbols, source: "decoding.lexicon") }
-    if let file = config.lexiconFile { lexicon = try Lexicon(contentsOf: resolve(file), symbols: symbols) }
-    let lm = try config.lm.map { try ARPALanguageModel(contentsOf: resolve($0)) }
+    if let file = config.lexiconFile { lexicon = try Lexicon(contentsOf: file, symbols: symbols) }
+    let lm = try config.lm.map { try ARPALanguageModel(contentsOf: $0) }
     let options = BeamSearchOptions(beamWidth: config.beamWidth, nBest: 1, lmWeight: config.lmWeight, wordBonus: config.wordBonus)
     return try BeamSearchDecoder(symbols: symbols, options: options, lexicon: lexicon, languageModel: lm)
 }

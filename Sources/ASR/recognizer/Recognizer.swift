@@ -96,13 +96,11 @@ public final class Recognizer: Sendable {
                       options: options)
     }
 
-    /// A model in memory (training scores its model through this). `base`: the folder that
-    /// relative lexicon and LM paths of `decoding` are relative to.
+    /// A model in memory. `decoding`'s lexicon and LM paths are used as they are: relative
+    /// paths start from the working folder.
     public convenience init(model: AcousticModel, features: FeatureConfig, tokens: [String], decoding: DecodingConfig,
-                            options: RecognizerOptions = .init(), base: String = "") throws {
-        let decoder = try makeDecoder(decoding, symbols: try SymbolTable(tokens)) { path in
-            path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)"
-        }
+                            options: RecognizerOptions = .init()) throws {
+        let decoder = try makeDecoder(decoding, symbols: try SymbolTable(tokens))
         try self.init(model: model, features: features, decoder: decoder, decoding: decoding, options: options)
     }
 

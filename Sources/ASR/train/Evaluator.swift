@@ -52,23 +52,17 @@ public final class Evaluator {
     /// How `asr evaluate` recognizes recordings (windows, VAD); nil in training.
     public var recognizerOptions: RecognizerOptions?
 
-    /// `base`: the folder that relative lexicon and LM paths of `decoding` are relative to.
-    public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Tokenizer, base: String = "") throws {
+    /// `decoding`'s lexicon and LM paths are used as they are (a `ResolvedRecipe` has made them
+    /// absolute).
+    public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Tokenizer) throws {
         self.tokenizer = tokenizer
         self.features = features
         self.decoding = decoding
         let symbols = try SymbolTable(tokenizer.symbols)
         greedy = GreedyDecoder(symbols: symbols)
-        let decoder = try makeDecoder(decoding, symbols: symbols) { path in
-            path.hasPrefix("/") || base.isEmpty ? path : "\(base)/\(path)"
-        }
+        let decoder = try makeDecoder(decoding, symbols: symbols)
         recipe = decoder is GreedyDecoder ? greedy : decoder
         source = try FeatureSource(config: features, cacheFeatures: true)
-    }
-
-    public convenience init(recipe: Recipe, recipePath: String, tokenizer: Tokenizer) throws {
-        try self.init(features: recipe.features, decoding: recipe.decoding, tokenizer: tokenizer,
-                      base: (recipePath as NSString).deletingLastPathComponent)
     }
 
     /// Whether the recipe's decoding is more than greedy (beam search, lexicon, LM).

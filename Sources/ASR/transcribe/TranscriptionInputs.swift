@@ -32,13 +32,6 @@ public enum TranscriptionInputs {
         }
         return files
     }
-
-    /// The audio paths of a manifest: any manifest `asr train` and `asr evaluate` read (TSV with
-    /// or without transcripts, JSON lines, a bare path per line, a Kaldi data folder), read by
-    /// `ManifestReader.audioPaths(of:)`. Relative paths start from the manifest's folder.
-    public static func readManifest(_ manifest: String) throws -> [String] {
-        try ManifestReader.audioPaths(of: manifest)
-    }
 }
 
 /// `--shard I/N`: the files whose position p in the full list has p % N == I (I from 0), so N
