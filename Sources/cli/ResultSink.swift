@@ -6,7 +6,7 @@ import Foundation
 /// --output-dir (each written atomically). Under MPI only rank 0 writes lines (`writesLines`);
 /// every rank renders its own files' lines and writes its own subtitle files.
 final class ResultSink {
-    let format: TranscriptFormat
+    let format: any TranscriptFormat
     /// Text lines carry the file name when there are several files.
     let several: Bool
     private let lines: TranscriptionOutput?
@@ -14,7 +14,7 @@ final class ResultSink {
     private let outputDir: String?
     private let resume: Bool
 
-    init(format: TranscriptFormat, output: String?, outputDir: String?, resume: Bool, several: Bool, writesLines: Bool = true) throws {
+    init(format: any TranscriptFormat, output: String?, outputDir: String?, resume: Bool, several: Bool, writesLines: Bool = true) throws {
         self.format = format
         self.several = several
         self.resume = resume
@@ -38,23 +38,14 @@ final class ResultSink {
     /// The output line of a transcribed file, or nil when the result went to its own subtitle
     /// file in --output-dir.
     func render(file: String, _ r: RecognitionResult) throws -> String? {
-        switch format {
-        case .text: return several || output != nil ? "\(file)\t\(r.text)" : r.text
-        case .json: return TranscriptRenderer.json(file: file, r, pretty: true)
-        case .jsonl: return TranscriptRenderer.json(file: file, r, pretty: false)
-        case .srt, .vtt:
-            let document = format == .srt ? TranscriptRenderer.srt(r) : TranscriptRenderer.vtt(r)
-            guard let outputDir else { return document }
-            try writeFileAtomically(Data(document.utf8), to: subtitlePath(file, in: outputDir))
-            return nil
-        }
+        let text = format.render(file: file, r, named: several || output != nil)
+        guard let outputDir, format.isDocument else { return text }
+        try writeFileAtomically(Data(text.utf8), to: subtitlePath(file, in: outputDir))
+        return nil
     }
 
-    /// The line of a file that failed: its own line in jsonl; none otherwise (the message goes
-    /// to stderr).
-    func renderError(file: String, message: String) -> String? {
-        format == .jsonl ? TranscriptRenderer.errorLine(file: file, message: message) : nil
-    }
+    /// The line of a file that failed, in formats that have one; the message goes to stderr.
+    func renderError(file: String, message: String) -> String? { format.errorLine(file: file, message: message) }
 
     /// Appends a line to the output (rank 0 only under MPI).
     func write(_ line: String) throws { try lines?.write(line) }
@@ -62,6 +53,6 @@ final class ResultSink {
     /// DIR/<audio name without extension>.srt (or .vtt).
     func subtitlePath(_ file: String, in dir: String) -> String {
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        return (dir as NSString).appendingPathComponent("\(name).\(format.rawValue)")
+        return (dir as NSString).appendingPathComponent("\(name).\(format.name)")
     }
 }

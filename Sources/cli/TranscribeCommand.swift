@@ -40,8 +40,8 @@ struct TranscribeCommand: ParsableCommand {
 
     @OptionGroup var decodingOptions: DecodingOptions
 
-    @Option(help: "text, json, jsonl, srt or vtt. Default: jsonl for a folder or manifest, text otherwise.")
-    var format: Format?
+    @Option(help: "\(TranscriptFormats.all.map(\.name).joined(separator: ", ")). Default: jsonl for a folder or manifest, text otherwise.")
+    var format: String?
 
     @Option(help: "Write the results to this file instead of stdout (lines are appended as they come).")
     var output: String?
@@ -81,8 +81,6 @@ struct TranscribeCommand: ParsableCommand {
     @Option(name: .customLong("end-silence"), help: "--stream: seconds of silence after speech that end a phrase (its final result).")
     var endSilence: Double = 0.5
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, jsonl, srt, vtt }
-
     /// The exit status of a batch that ran to its end but in which some files failed (their
     /// lines say why); 0 means every file was transcribed, anything else that the batch could
     /// not run or was cut short.
@@ -100,7 +98,10 @@ struct TranscribeCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no audio to transcribe: name files or folders, or pass --manifest") }
         if let shard { files = try Shard(shard).select(files) }
         let isBatch = manifest != nil || files.count > inputs.count
-        let format = TranscriptFormat(rawValue: (self.format ?? (isBatch ? .jsonl : .text)).rawValue)!
+        let name = self.format ?? (isBatch ? "jsonl" : "text")
+        guard let format = TranscriptFormats.named(name) else {
+            throw ValidationError("--format: '\(name)' is not one of \(TranscriptFormats.all.map(\.name).joined(separator: ", "))")
+        }
         try checkOutputOptions(format: format, files: files.count)
 
         let recognizer = try makeRecognizer(announce: isRoot)
@@ -162,15 +163,19 @@ struct TranscribeCommand: ParsableCommand {
         }
     }
 
-    private func checkOutputOptions(format: TranscriptFormat, files: Int) throws {
+    private func checkOutputOptions(format: any TranscriptFormat, files: Int) throws {
         if resume && output == nil && outputDir == nil {
             throw ValidationError("--resume needs --output FILE (or --output-dir for srt/vtt): the results of the earlier run are read from there")
         }
-        if format == .json && resume { throw ValidationError("--resume works with --format jsonl or text (json spreads a file over several lines)") }
-        if format.isSubtitles && files > 1 && outputDir == nil {
-            throw ValidationError("--format \(format.rawValue) with \(files) files needs --output-dir DIR (one subtitle file per audio file)")
+        let oneLine = TranscriptFormats.all.filter(\.isOneLine).map(\.name).joined(separator: " or ")
+        let documents = TranscriptFormats.all.filter(\.isDocument).map(\.name).joined(separator: " or ")
+        if !format.isOneLine && !format.isDocument && resume {
+            throw ValidationError("--resume works with --format \(oneLine) (\(format.name) spreads a file over several lines)")
         }
-        if outputDir != nil && !format.isSubtitles { throw ValidationError("--output-dir is for --format srt or vtt; use --output FILE") }
+        if format.isDocument && files > 1 && outputDir == nil {
+            throw ValidationError("--format \(format.name) with \(files) files needs --output-dir DIR (one subtitle file per audio file)")
+        }
+        if outputDir != nil && !format.isDocument { throw ValidationError("--output-dir is for --format \(documents); use --output FILE") }
     }
 
     /// The most recently written runs/*/best.safetensors.

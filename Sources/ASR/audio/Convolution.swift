@@ -12,15 +12,15 @@ func fftConvolve(_ x: [Float], _ h: [Float]) -> [Float] {
     let fa = fftw_alloc_complex(bins)!, fb = fftw_alloc_complex(bins)!
     defer { fftw_free(a); fftw_free(b); fftw_free(fa); fftw_free(fb) }
     // Plan creation and destruction are not thread-safe; execution with distinct buffers is.
-    PowerSpectrum.planLock.lock()
+    FFTWPlans.lock.lock()
     let forward = fftw_plan_dft_r2c_1d(Int32(n), a, fa, UInt32(FFTW_ESTIMATE))!
     let backward = fftw_plan_dft_c2r_1d(Int32(n), fa, a, UInt32(FFTW_ESTIMATE))!
-    PowerSpectrum.planLock.unlock()
+    FFTWPlans.lock.unlock()
     defer {
-        PowerSpectrum.planLock.lock()
+        FFTWPlans.lock.lock()
         fftw_destroy_plan(forward)
         fftw_destroy_plan(backward)
-        PowerSpectrum.planLock.unlock()
+        FFTWPlans.lock.unlock()
     }
     for i in 0..<n {
         a[i] = i < x.count ? Double(x[i]) : 0
@@ -39,4 +39,10 @@ func fftConvolve(_ x: [Float], _ h: [Float]) -> [Float] {
     }
     fftw_execute_dft_c2r(backward, fa, a)
     return (0..<outLength).map { Float(a[$0] / Double(n)) }   // FFTW's inverse is unnormalised
+}
+
+/// FFTW's plan creation and destruction are not thread-safe: every plan of the process, the
+/// features' and the convolutions', is made and destroyed under this lock.
+enum FFTWPlans {
+    static let lock = NSLock()
 }

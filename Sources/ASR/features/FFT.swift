@@ -47,11 +47,11 @@ final class PowerSpectrum {
 
     nonisolated(unsafe) private static var plans: [Int: fftw_plan] = [:]
     /// FFTW plan creation and destruction are not thread-safe: every plan is made under this lock.
-    static let planLock = NSLock()
+
 
     private static func sharedPlan(length: Int) -> fftw_plan {
-        planLock.lock()
-        defer { planLock.unlock() }
+        FFTWPlans.lock.lock()
+        defer { FFTWPlans.lock.unlock() }
         if let plan = plans[length] { return plan }
         let scratchIn = fftw_alloc_real(length)!
         let scratchOut = fftw_alloc_complex(length / 2 + 1)!

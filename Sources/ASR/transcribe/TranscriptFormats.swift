@@ -1,24 +1,76 @@
 import Foundation
 
-/// How `asr transcribe` writes a file's transcript.
-public enum TranscriptFormat: String, CaseIterable, Sendable {
-    /// The text; `file<TAB>text` when there are several files.
-    case text
-    /// One pretty-printed JSON object per file, with word times and confidences.
-    case json
-    /// One JSON object per line and file: {"file", "text", "confidence", "duration", "words"},
-    /// or {"file", "error"} for a file that failed.
-    case jsonl
-    /// SubRip subtitles.
-    case srt
-    /// WebVTT subtitles.
-    case vtt
-
-    /// Subtitle formats write one document per audio file.
-    public var isSubtitles: Bool { self == .srt || self == .vtt }
+/// One way of writing a recording's transcript (`asr transcribe --format NAME`). The formats
+/// are side by side below; a new one is a type that conforms and an entry in `all`: one file.
+public protocol TranscriptFormat: Sendable {
+    /// Its name after `--format`, and the extension of its files in `--output-dir`.
+    var name: String { get }
+    /// One document per recording (subtitles): several recordings need a file each.
+    var isDocument: Bool { get }
+    /// Each result is one line, so a killed batch's output can be resumed line by line.
+    var isOneLine: Bool { get }
+    /// The transcript of `file`. `named`: the output holds several files' results, so a
+    /// format that does not otherwise say which file a result is of says it.
+    func render(file: String, _ result: RecognitionResult, named: Bool) -> String
+    /// The line of a recording that failed, or nil: its message then goes to stderr only.
+    func errorLine(file: String, message: String) -> String?
 }
 
-/// Renders transcripts in the formats of `TranscriptFormat`.
+extension TranscriptFormat {
+    public var isDocument: Bool { false }
+    public var isOneLine: Bool { true }
+    public func errorLine(file: String, message: String) -> String? { nil }
+}
+
+/// The formats `asr transcribe` writes.
+public enum TranscriptFormats {
+    public static let all: [any TranscriptFormat] = [PlainText(), JSONDocument(), JSONLines(), SubRip(), WebVTT()]
+
+    public static func named(_ name: String) -> (any TranscriptFormat)? { all.first { $0.name == name } }
+
+    /// The text; `file<TAB>text` when the output holds several files.
+    public struct PlainText: TranscriptFormat {
+        public let name = "text"
+        public func render(file: String, _ r: RecognitionResult, named: Bool) -> String { named ? "\(file)\t\(r.text)" : r.text }
+    }
+
+    /// One pretty-printed JSON object per file, with word times and confidences.
+    public struct JSONDocument: TranscriptFormat {
+        public let name = "json"
+        public var isOneLine: Bool { false }
+        public func render(file: String, _ r: RecognitionResult, named: Bool) -> String {
+            TranscriptRenderer.json(file: file, r, pretty: true)
+        }
+    }
+
+    /// One JSON object per line and file: {"file", "text", "confidence", "duration", "words"},
+    /// or {"file", "error"} for a file that failed.
+    public struct JSONLines: TranscriptFormat {
+        public let name = "jsonl"
+        public func render(file: String, _ r: RecognitionResult, named: Bool) -> String {
+            TranscriptRenderer.json(file: file, r, pretty: false)
+        }
+        public func errorLine(file: String, message: String) -> String? { TranscriptRenderer.errorLine(file: file, message: message) }
+    }
+
+    /// SubRip subtitles.
+    public struct SubRip: TranscriptFormat {
+        public let name = "srt"
+        public var isDocument: Bool { true }
+        public var isOneLine: Bool { false }
+        public func render(file: String, _ r: RecognitionResult, named: Bool) -> String { TranscriptRenderer.srt(r) }
+    }
+
+    /// WebVTT subtitles.
+    public struct WebVTT: TranscriptFormat {
+        public let name = "vtt"
+        public var isDocument: Bool { true }
+        public var isOneLine: Bool { false }
+        public func render(file: String, _ r: RecognitionResult, named: Bool) -> String { TranscriptRenderer.vtt(r) }
+    }
+}
+
+/// The renderings the formats share: JSON objects and lines, subtitle cues and timestamps.
 public enum TranscriptRenderer {
     /// The JSON object of a transcript (times in seconds, rounded to milliseconds).
     public static func jsonObject(file: String, _ r: RecognitionResult) -> [String: Any] {
