@@ -17,14 +17,9 @@ public struct StreamOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        func check(_ value: Double, _ name: String, _ range: ClosedRange<Double>) throws {
-            guard range.contains(value) else {
-                throw ConfigError(path: name, message: "\(value) is out of range; expected \(range.lowerBound)...\(range.upperBound) seconds")
-            }
-        }
-        try check(partialSeconds, "partial_seconds", 0.02...10)
-        try check(endSilenceSeconds, "end_silence_seconds", 0.05...10)
-        try check(maxUtteranceSeconds, "max_utterance_seconds", 2...120)
+        try checkSeconds(partialSeconds, "partial_seconds", 0.02...10)
+        try checkSeconds(endSilenceSeconds, "end_silence_seconds", 0.05...10)
+        try checkSeconds(maxUtteranceSeconds, "max_utterance_seconds", 2...120)
     }
 }
 

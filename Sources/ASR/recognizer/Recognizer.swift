@@ -17,13 +17,15 @@ public struct RecognizerOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        func check(_ value: Double, _ name: String, _ range: ClosedRange<Double>) throws {
-            guard range.contains(value) else {
-                throw ConfigError(path: name, message: "\(value) is out of range; expected \(range.lowerBound)...\(range.upperBound) seconds")
-            }
-        }
-        try check(chunkSeconds, "chunk_seconds", 1...3600)
-        try check(contextSeconds, "context_seconds", 0...60)
+        try checkSeconds(chunkSeconds, "chunk_seconds", 1...3600)
+        try checkSeconds(contextSeconds, "context_seconds", 0...60)
+    }
+}
+
+/// Throws, naming `key`, unless `value` seconds lie in `range`.
+func checkSeconds(_ value: Double, _ key: String, _ range: ClosedRange<Double>) throws {
+    guard range.contains(value) else {
+        throw ConfigError(path: key, message: "\(value) is out of range; expected \(range.lowerBound)...\(range.upperBound) seconds")
     }
 }
 
