@@ -52,14 +52,10 @@ struct EvaluateCommand: ParsableCommand {
         let tokenizer = try Tokenizer(symbols: checkpoint.tokens)
         let decoding = try decodingOptions.apply(to: try Recognizer.storedDecoding(of: checkpoint, path: path))
 
-        var set = DataSetConfig(path: manifest)
-        set.takes = takes
-        let (utterances, problems) = try loadDataSet(set, key: "--manifest", relativeTo: "", tokenizer: tokenizer)
+        var config = DataSetConfig(path: manifest)
+        config.takes = takes
+        let (evaluationSet, problems) = try EvaluationSet.load(config, tokenizer: tokenizer)
         for p in problems { printError("warning: \(p)\n") }
-        let items = utterances.compactMap { u -> TrainingItem? in
-            guard let labels = try? tokenizer.encode(u.text) else { return nil }
-            return TrainingItem(id: u.id, parts: [u.audioPath], gapsMs: [], text: tokenizer.normalize(u.text), labels: labels)
-        }
         let evaluator = try Evaluator(features: checkpoint.features, decoding: decoding, tokenizer: tokenizer)
         // Each recording as `asr transcribe` recognizes it (long-file windows, --vad).
         evaluator.recognizerOptions = windows.recognizerOptions
@@ -67,7 +63,6 @@ struct EvaluateCommand: ParsableCommand {
         let mode: EvaluationDecoding = decoding.method == .beam ? .recipe : .greedyOnly
         let conditions = robustness ? [.clean] + TestCondition.standard : try [.clean] + condition.map(TestCondition.init)
         let started = Date()
-        let evaluationSet = EvaluationSet(name: manifest, items: items)
         let result = try evaluator.evaluate(model: checkpoint.model, set: evaluationSet, decoding: mode)
         let seconds = Date().timeIntervalSince(started)
         var perturbed: [(TestCondition, EvaluationResult)] = []

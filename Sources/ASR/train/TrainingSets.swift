@@ -9,6 +9,15 @@ public struct EvaluationSet: Sendable {
         self.name = name
         self.items = items
     }
+
+    /// A test set from a manifest or data folder (any data set `asr train` reads), named by its
+    /// path, with the utterances that could not be used (unreadable lines, transcripts outside
+    /// the vocabulary) and why. What `asr evaluate` scores.
+    public static func load(_ config: DataSetConfig, tokenizer: Tokenizer) throws -> (set: EvaluationSet, problems: [DataProblem]) {
+        let (utterances, problems) = try loadDataSet(ResolvedDataSet(config, relativeTo: ""), key: "--manifest", tokenizer: tokenizer)
+        let items = utterances.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }
+        return (EvaluationSet(name: config.path, items: items), problems)
+    }
 }
 
 /// The recipe's data, loaded and checked: training items (plus fresh connected digits each
