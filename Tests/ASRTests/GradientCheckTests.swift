@@ -167,6 +167,60 @@ struct GradientCheckTests {
         }
     }
 
+    /// Frame stacking (`model.subsample`): the output of a ragged batch is PyTorch's reshape of
+    /// the zero-padded sequence, lengths round up, and the gradient is the finite difference.
+    @Test(arguments: [2, 3])
+    func frameStacking(k: Int) {
+        let F = 3, layout = PackedLayout(lengths: [7, 4, 1], T: 7)
+        let layer = FrameStacking(frameSize: F, factor: k)
+        let workspace = layer.makeWorkspace()
+        let x = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.rows * F)
+        defer { x.deallocate() }
+        _ = x.initialize(from: randomArray(layout.rows * F, seed: 31))
+        let input = PackedRows(data: x.baseAddress!, width: F, layout: layout)
+        let y = layer.forward(input, workspace: workspace, pass: .inference)
+        let up = { (n: Int) in (n + k - 1) / k }
+        #expect(y.layout.lengths == [up(7), up(4), 1] && y.layout.T == up(7) && y.width == k * F)
+        // Row (t', b), slot i holds input frame k t' + i of sequence b, or zeros past its end.
+        for t in 0..<y.layout.T { for b in 0..<y.layout.batchSizes[t] { for i in 0..<k { for f in 0..<F {
+            let s = k * t + i
+            let expected = s < layout.lengths[b] ? x[(layout.offsets[s] + b) * F + f] : 0
+            #expect(y.data[(y.layout.offsets[t] + b) * k * F + i * F + f] == expected)
+        } } } }
+        let w = randomArray(y.layout.rows * k * F, seed: 32)
+        let lossOf = { () -> Double in self.dot(layer.forward(input, workspace: workspace, pass: .inference).data, w) }
+        let dx = w.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: layer.backward($0.baseAddress!, workspace: workspace, inputGradient: true), count: x.count))
+        }
+        check("x", count: x.count, get: { x[$0] }, set: { x[$0] = $1 }, analytic: dx, samples: x.count, loss: lossOf)
+    }
+
+    /// A model that subsamples: k times fewer output frames, and the gradient of every
+    /// parameter through the stacking.
+    @Test func modelWithSubsampling() {
+        let (T, B, F, V) = (Self.T, Self.B, 5, 7)
+        var config = ModelConfig()
+        config.hiddenSize = 3
+        config.layers = 2
+        config.projection = 4
+        config.subsample = 2
+        let model = AcousticModel(config: config, inputSize: F, vocabSize: V)
+        #expect(model.subsampling == 2 && model.outputFrames(7) == 4 && model.outputFrames(6) == 3)
+        let workspace = model.makeWorkspace()
+        let x = randomArray(T * B * F, seed: 41)
+        let out = x.withUnsafeBufferPointer {
+            model.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, workspace: workspace, pass: .inference)
+        }
+        #expect(out.T == 3 && out.lengths == [3, 2, 1])
+        var w = randomArray(out.T * B * V, seed: 43)
+        for t in 0..<out.T { for b in 0..<B where t >= out.lengths[b] { for j in 0..<V { w[(t * B + b) * V + j] = 0 } } }
+        let lossOf = { () -> Double in self.dot(model.logits(x, T: T, B: B, lengths: Self.lengths, workspace: workspace), w) }
+        _ = lossOf()
+        model.parameters.zeroGrad()
+        w.withUnsafeBufferPointer { model.backward($0.baseAddress!, workspace: workspace) }
+        for p in model.parameters { _ = check(p, samples: 6, loss: lossOf) }
+    }
+
     @Test func parameterCountsMatchPyTorch() {
         // nn.GRU(39, 128, 2, bidirectional=True) has 3·(...) and nn.LSTM 4·(...) parameters;
         // the GRU's recurrent weights are exactly three quarters of the LSTM's.

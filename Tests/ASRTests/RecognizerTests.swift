@@ -142,6 +142,44 @@ struct RecognizerTests {
         #expect(NSArray(array: final["words"] as! [Any]).isEqual(to: expected["words"] as! [Any]))
     }
 
+    /// A model at half the feature frame rate (`model.subsample` 2) trains (CTC over its own
+    /// frames, the too-short filter on them) and recognizes: word times in steps of its 20 ms
+    /// frames, windows of a long recording on whole model frames, and a stream in 20 ms chunks
+    /// that gives what the file gives.
+    @Test func aSubsamplingModelTrainsAndRecognizes() throws {
+        let recordings = try recordings()
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var (recipe, _) = try TrainingLoopTests().smallRecipe(in: dir, recordings: recordings, epochs: 40)
+        recipe.model.subsample = 2
+        let recipePath = dir.appendingPathComponent("recipe2.json").path
+        try JSONEncoder().encode(recipe).write(to: URL(fileURLWithPath: recipePath))
+        let history = try Trainer(recipe: try Recipe.load(recipePath), recipePath: recipePath) { _ in }.run(resume: false)
+        #expect(history.count == 40 && history.last!.trainLoss < history.first!.trainLoss / 5,
+                "loss \(history.first!.trainLoss) -> \(history.last!.trainLoss)")
+
+        var options = RecognizerOptions()
+        options.chunkSeconds = 1
+        options.contextSeconds = 0.25   // 25 frames: windows round it down to 24
+        let recognizer = try Recognizer(checkpoint: "\(recipe.output!)/best.safetensors", options: options)
+        #expect(recognizer.model.subsampling == 2 && abs(recognizer.frameSeconds - 0.02) < 1e-12)
+        var long: [Float] = []
+        for digit in 0..<6 { long += try AudioReader.read(try file(digit)).samples + [Float](repeating: 0, count: 2000) }
+        let path = dir.appendingPathComponent("long.wav").path
+        try AudioWriter.write(long, to: path, sampleRate: 8000)
+        let windowed = try recognizer.recognize(file: path)
+        #expect(windowed.words.count >= 3, "windowed: '\(windowed.text)'")
+        for w in windowed.words {
+            #expect(abs(w.start / 0.02 - (w.start / 0.02).rounded()) < 1e-6 && abs(w.end / 0.02 - (w.end / 0.02).rounded()) < 1e-6)
+            #expect(w.end <= Double(long.count) / 8000 + 0.02)
+        }
+        let whole = try Recognizer(checkpoint: "\(recipe.output!)/best.safetensors")
+        let short = try file(3)
+        let got = finals(try stream(whole, try AudioReader.read(short).samples, rate: 8000, chunk: 160))
+        let fromFile = try whole.recognize(file: short)
+        #expect(!fromFile.words.isEmpty && got.count == 1 && got.first?.words == fromFile.words, "'\(fromFile.text)'")
+    }
+
     @Test func pcmDecoderKeepsSplitSamples() {
         var decoder = PCMDecoder(encoding: .s16le)
         let bytes: [UInt8] = [0x00, 0x40, 0x00, 0xC0, 0xFF]   // 0.5, -0.5, and half of a third sample

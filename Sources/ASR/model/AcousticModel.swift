@@ -1,5 +1,5 @@
-/// features (T, B, F) -> [projection] -> recurrent layers (dropout between) -> classifier ->
-/// logits (T', B, V), T' = `outputFrames(T)`.
+/// features (T, B, F) -> [frame stacking] -> [projection] -> recurrent layers (dropout between)
+/// -> classifier -> logits (T', B, V), T' = `outputFrames(T)` (T / `model.subsample`, rounded up).
 ///
 /// The model is its weights: immutable once built or loaded, `Sendable`, shared by every
 /// thread that recognizes with it. Each thread runs it with a `ModelWorkspace` of its own
@@ -31,8 +31,9 @@ public final class AcousticModel: Sendable {
     static func makeLayers(_ config: ModelConfig, inputSize: Int, vocabSize: Int) -> [any Layer] {
         var rng = SeededRandom(seed: config.seed)
         var layers: [any Layer] = []
+        if config.subsample > 1 { layers.append(FrameStacking(frameSize: inputSize, factor: config.subsample)) }
         if config.projection > 0 {
-            layers.append(Linear(inputSize: inputSize, outputSize: config.projection, name: "projection", rng: &rng))
+            layers.append(Linear(inputSize: layers.last?.outputSize ?? inputSize, outputSize: config.projection, name: "projection", rng: &rng))
         }
         layers += RecurrentEncoder.layers(cell: config.cell, inputSize: layers.last?.outputSize ?? inputSize,
                                           hidden: config.hiddenSize, layers: config.layers, bidirectional: config.bidirectional,

@@ -15,11 +15,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var projection: Int = 0
     /// Seed of the weight initialisation. Default 0.
     public var seed: UInt64 = 0
+    /// Feature frames stacked into one before the other layers (`FrameStacking`): the model
+    /// runs at 1/subsample of the feature frame rate. 1 (default) to 8.
+    public var subsample: Int = 1
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case cell, hiddenSize = "hidden_size", layers, bidirectional, dropout, projection, seed
+        case cell, hiddenSize = "hidden_size", layers, bidirectional, dropout, projection, seed, subsample
     }
 
     public init(from decoder: Decoder) throws {
@@ -33,6 +36,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         dropout = try c.value(.dropout, or: d.dropout)
         projection = try c.value(.projection, or: d.projection)
         seed = try c.value(.seed, or: d.seed)
+        subsample = try c.value(.subsample, or: d.subsample)
     }
 
     public func validate() throws {
@@ -41,5 +45,6 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(1...16).contains(layers) { throw fail("layers", "expected 1 to 16, got \(layers)") }
         if !(0..<1).contains(dropout) { throw fail("dropout", "expected 0 to less than 1, got \(dropout)") }
         if projection < 0 { throw fail("projection", "expected 0 (none) or a size, got \(projection)") }
+        if !(1...8).contains(subsample) { throw fail("subsample", "expected 1 (none) to 8 feature frames per model frame, got \(subsample)") }
     }
 }
