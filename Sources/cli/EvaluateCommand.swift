@@ -49,7 +49,7 @@ struct EvaluateCommand: ParsableCommand {
         let path = try model ?? TranscribeCommand.newestModel()
         if model == nil { printError("asr: using model \(path)\n") }
         let checkpoint = try Checkpoint.load(from: path)
-        let tokenizer = try Tokenizer(symbols: checkpoint.tokens)
+        let tokenizer = try Vocabulary(symbols: checkpoint.tokens)
         let decoding = try decodingOptions.apply(to: try Recognizer.storedDecoding(of: checkpoint, path: path))
 
         var config = DataSetConfig(path: manifest)

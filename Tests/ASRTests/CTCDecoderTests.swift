@@ -132,7 +132,7 @@ struct CTCDecoderTests {
     /// lowest index wins: blank at frame 0) but takes the forced alignment's frames, which
     /// enter "a" as early as possible.
     @Test func greedyOnTiesTakesTheForcedAlignment() throws {
-        let symbols = try SymbolTable(["<blank>", "a", "b"])
+        let symbols = try Vocabulary(["<blank>", "a", "b"])
         let x = try LogProbs(probabilities: [[0.45, 0.45, 0.1], [0.1, 0.8, 0.1], [0.8, 0.1, 0.1]])
         let h = try GreedyDecoder(symbols: symbols).best(x)
         #expect(h.text == "a")
@@ -211,7 +211,7 @@ struct CTCDecoderTests {
     /// holds all five labellings ("a", "b", "", "a b", "b a"; see DecoderTests).
     @Test(arguments: [(nil, 8, 5), (nil, 3, 3), (1, 8, 1), (2, 8, 2), (4, 8, 4), (9, 8, 5)] as [(Int?, Int, Int)])
     func nBestCount(nBest: Int?, beamWidth: Int, expected: Int) throws {
-        let symbols = try SymbolTable(["<blank>", "a", "b"])
+        let symbols = try Vocabulary(["<blank>", "a", "b"])
         let x = try LogProbs(probabilities: [[0.4, 0.35, 0.25], [0.4, 0.35, 0.25]])
         let decoder: any CTCDecoder = try BeamSearchDecoder(symbols: symbols, options: .init(beamWidth: beamWidth, nBest: nBest))
         let hypotheses = try decoder.decode(x)
@@ -233,7 +233,7 @@ struct CTCDecoderTests {
     }
 
     @Test func alignmentsThatDoNotFitAreRefused() throws {
-        let symbols = try SymbolTable(["<blank>", "a", "b"])
+        let symbols = try Vocabulary(["<blank>", "a", "b"])
         // No alignment with a nonzero probability: an error, not a crash.
         let dead = try LogProbs(probabilities: [[0, 0, 0], [0, 0, 0]])
         #expect(throws: DecodeError.alignmentImpossible(labels: 2)) { _ = try CTCAlignment.viterbi(labels: [1, 2], logProbs: dead) }

@@ -24,100 +24,11 @@ private func errorMessage(_ body: () throws -> Void) -> String {
 }
 
 private func load(_ path: String, format: DataSetConfig.Format? = nil, base: String = "/",
-                  tokenizer: Tokenizer = .characters, configure: (inout DataSetConfig) -> Void = { _ in }) throws
+                  tokenizer: Vocabulary = .characters, configure: (inout DataSetConfig) -> Void = { _ in }) throws
     -> (utterances: [Utterance], problems: [DataProblem]) {
     var config = DataSetConfig(path: path, format: format)
     configure(&config)
     return try loadDataSet(config, key: "data.train", relativeTo: base, tokenizer: tokenizer)
-}
-
-struct TokenizerTests {
-    let t = Tokenizer.characters
-
-    @Test func normalisationRule() {
-        #expect(t.normalize("Hello, World!") == "hello world")
-        #expect(t.normalize("  well-known\t\n(test)  ") == "well known test")
-        #expect(t.normalize("“Quoted” — text… end.") == "quoted text end")
-        #expect(t.normalize("Don’t it`s ‘x’") == "don't it's 'x'")
-        #expect(t.normalize("a;b:c?d\"e/f[g]{h}") == "a b c d e f g h")
-        // Digits and symbols stay, to be reported as outside the token set.
-        #expect(t.normalize("Call 911: 50% & more") == "call 911 50% & more")
-        #expect(t.normalize(" .,!? ") == "")
-        #expect(t.normalize("ÉCOLE") == "école")
-    }
-
-    @Test func characterVocabulary() throws {
-        #expect(t.count == 29 && t.symbols[0] == "<blank>" && t.symbols[1] == " " && t.symbols[2] == "'")
-        #expect(t.symbols[3] == "a" && t.symbols[28] == "z" && !t.isWordLevel)
-        let labels = try t.encode("Hello, it's ME!")
-        #expect(labels == [10, 7, 14, 14, 17, 1, 11, 22, 2, 21, 1, 15, 7])
-        #expect(t.decode(labels) == "hello it's me")
-        #expect(t.decode([0, 10, 0, 7]) == "he", "blanks are skipped")
-        #expect(try t.encode("...") == [])
-    }
-
-    @Test func unknownCharactersAreNamed() {
-        #expect(throws: TokenError.unknown(["é", "4", "2"], wordLevel: false)) { try t.encode("Café 42 24") }
-        let message = "\(TokenError.unknown(["é", "4"], wordLevel: false))"
-        #expect(message == #"characters outside the token set: "é" (U+00E9), "4""#, "\(message)")
-    }
-
-    @Test func wordLevelVocabulary() throws {
-        let w = Tokenizer(words: fsddDigitWords)
-        #expect(w.isWordLevel && w.count == 11 && w.symbols[0] == "<blank>")
-        let labels = try w.encode("Four, one  SEVEN.")
-        #expect(labels == [5, 2, 8])
-        #expect(w.decode(labels) == "four one seven")
-        #expect(throws: TokenError.unknown(["ten", "eleven"], wordLevel: true)) { try w.encode("one ten eleven ten") }
-        #expect("\(TokenError.unknown(["ten"], wordLevel: true))" == #"words outside the vocabulary: "ten""#)
-    }
-
-    @Test func codableAndSymbolValidation() throws {
-        for tok in [Tokenizer.characters, Tokenizer(words: ["yes", "no"])] {
-            let back = try JSONDecoder().decode(Tokenizer.self, from: JSONEncoder().encode(tok))
-            #expect(back == tok && back.isWordLevel == tok.isWordLevel)
-            #expect(try Tokenizer(symbols: tok.symbols) == tok)
-        }
-        #expect(throws: TokenError.self) { try Tokenizer(symbols: ["a", "<blank>"]) }
-        #expect(throws: TokenError.self) { try Tokenizer(symbols: ["<blank>", "yes", "yes"]) }
-        #expect(throws: TokenError.self) { try Tokenizer(symbols: ["<blank>", " ", "ab"]) }
-        #expect(throws: (any Error).self) { try JSONDecoder().decode(Tokenizer.self, from: Data(#"{"symbols": ["x"]}"#.utf8)) }
-    }
-
-    @Test func tokensConfig() throws {
-        func decode(_ json: String) throws -> TokensConfig { try JSONDecoder().decode(TokensConfig.self, from: Data(json.utf8)) }
-        #expect(try decode("{}").makeTokenizer() == .characters)
-        #expect(try decode(#"{"type": "characters"}"#).makeTokenizer() == .characters)
-        let words = try decode(#"{"type": "words", "words": ["zero", "one", "don't"]}"#).makeTokenizer()
-        #expect(words.symbols == ["<blank>", "zero", "one", "don't"] && words.isWordLevel)
-        let cases: [(String, String)] = [
-            (#"{"type": "words"}"#, "tokens.words: "),
-            (#"{"type": "words", "words": []}"#, "tokens.words: "),
-            (#"{"type": "characters", "words": ["a"]}"#, "tokens.words: only used"),
-            (#"{"type": "words", "words": ["zero", "One"]}"#, #"tokens.words[1]: "One" is not in normal form; write "one""#),
-            (#"{"type": "words", "words": ["a", "b c"]}"#, "tokens.words[1]: "),
-            (#"{"type": "words", "words": ["a", "b", "a"]}"#, "tokens.words[2]: \"a\" is listed twice"),
-            (#"{"type": "words", "words": ["<blank>"]}"#, "tokens.words[0]: "),
-        ]
-        for (json, prefix) in cases {
-            let m = errorMessage { _ = try decode(json).makeTokenizer() }
-            #expect(m.hasPrefix(prefix), "\(json) -> \(m)")
-        }
-        let json = #"{"typ": "words"}"#
-        let m = errorMessage { _ = try decode(json) }
-        #expect(m != "no error")
-        do { _ = try decode(json) } catch {
-            let described = describeDecodingError(error)
-            #expect(described.contains("typ") && described.contains("did you mean 'type'"), "\(described)")
-        }
-    }
-
-    @Test func minimumFrames() {
-        #expect(ctcMinimumFrames([]) == 0)
-        #expect(ctcMinimumFrames([1, 2, 3]) == 3)
-        #expect(ctcMinimumFrames([1, 1]) == 3)
-        #expect(ctcMinimumFrames([5, 5, 5, 2, 5]) == 7)
-    }
 }
 
 struct DataSetTests {
@@ -268,7 +179,7 @@ struct DataSetTests {
         let notAnn = try load(folder.path) { $0.excludeSpeakers = ["ann"]; $0.takes = "0-1" }
         #expect(notAnn.utterances.count == 6 && notAnn.utterances.allSatisfy { $0.speaker == "bob" })
         // Word-level transcripts encode too.
-        #expect(try load(folder.path, tokenizer: Tokenizer(words: fsddDigitWords)).utterances.count == 42)
+        #expect(try load(folder.path, tokenizer: Vocabulary(words: fsddDigitWords)).utterances.count == 42)
         // max_duration skips the long ones, counted in one problem.
         let short = try load(folder.path) { $0.maxDuration = 0.17 }
         #expect(short.utterances.count == 28 && short.utterances.allSatisfy { $0.text != "two" })
@@ -394,7 +305,7 @@ struct DataSetTests {
         guard let fsdd = Fixtures.fsdd else { return }
         let test = try loadDataSet(DataSetConfig(path: fsdd, takes: "0-4"), key: "data.test", relativeTo: ".", tokenizer: .characters)
         let train = try loadDataSet(DataSetConfig(path: fsdd, format: .fsdd, takes: "5-49"), key: "data.train",
-                                    relativeTo: ".", tokenizer: Tokenizer(words: fsddDigitWords))
+                                    relativeTo: ".", tokenizer: Vocabulary(words: fsddDigitWords))
         #expect(test.utterances.count == 300 && train.utterances.count == 2700)
         #expect(test.problems.isEmpty && train.problems.isEmpty)
         #expect(Set(train.utterances.compactMap(\.speaker)).count == 6 && Set(test.utterances.compactMap(\.speaker)).count == 6)

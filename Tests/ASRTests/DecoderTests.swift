@@ -6,12 +6,12 @@ import Testing
 /// all on hand-built posteriorgrams whose expected results are worked out in the comments.
 struct DecoderTests {
     /// `<blank>`, space, apostrophe, a...z: the character table of the recipes.
-    static let characters = try! SymbolTable(["<blank>", " ", "'"] + (UInt8(ascii: "a")...UInt8(ascii: "z")).map { String(UnicodeScalar($0)) })
+    static let characters = try! Vocabulary(["<blank>", " ", "'"] + (UInt8(ascii: "a")...UInt8(ascii: "z")).map { String(UnicodeScalar($0)) })
 
     /// A posteriorgram from per-frame probabilities of named symbols: each row's remaining
     /// mass (1 - the listed probabilities) is spread evenly over the symbols it does not list
     /// (none left: they get probability 0, log -inf). "-" names the blank.
-    static func posteriors(_ rows: [[String: Double]], _ symbols: SymbolTable) -> LogProbs {
+    static func posteriors(_ rows: [[String: Double]], _ symbols: Vocabulary) -> LogProbs {
         let probabilities = rows.map { row -> [Double] in
             let listed = row.reduce(0.0) { $0 + $1.value }
             let rest = max(0, 1 - listed) / Double(symbols.count - row.count)
@@ -34,7 +34,7 @@ struct DecoderTests {
     ///   P("b") = bb + b- + -b = 0.0625 + 0.10 + 0.10 = 0.2625
     ///   P("")  = 0.16,  P("a b") = P("b a") = 0.35 * 0.25 = 0.0875;  total 1.
     @Test func beamBeatsGreedyWhenMassSplitsAcrossAlignments() throws {
-        let symbols = try SymbolTable(["<blank>", "a", "b"])
+        let symbols = try Vocabulary(["<blank>", "a", "b"])
         #expect(symbols.kind == .words)
         let x = try LogProbs(probabilities: [[0.4, 0.35, 0.25], [0.4, 0.35, 0.25]])
 
@@ -66,7 +66,7 @@ struct DecoderTests {
     /// labelling equals the sum over all 3^5 paths that collapse to it.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func wideBeamIsExact(seed: UInt64) throws {
-        let symbols = try SymbolTable(["<blank>", "a", "b"])
+        let symbols = try Vocabulary(["<blank>", "a", "b"])
         var rng = SeededRandom(seed: seed)
         let T = 5, V = 3
         let rows = (0..<T).map { _ -> [Double] in
@@ -188,7 +188,7 @@ struct DecoderTests {
     ///   "i one": ln 0.55 + 0.5 * (-2.8 ln 10) + 0.25 * 2 = -0.597837001 - 3.223619130 + 0.5 = -3.321456131
     /// The acoustics prefer "i one"; the LM flips it to "i won".
     @Test func languageModelFlipsACloseCallBetweenWords() throws {
-        let symbols = try SymbolTable(["<blank>", "i", "one", "won"])
+        let symbols = try Vocabulary(["<blank>", "i", "one", "won"])
         let x = try LogProbs(probabilities: [[0, 1, 0, 0], [0, 0, 0.55, 0.45]])
         let lm = try ARPALanguageModel(text: """
             \\data\\
@@ -371,7 +371,7 @@ struct DecoderTests {
         for c in timed.words.map(\.confidence) + [timed.confidence] { #expect(c > 0 && c <= 1) }
 
         // A word table: each label is a word.
-        let digits = try SymbolTable(["<blank>", "one", "two"])
+        let digits = try Vocabulary(["<blank>", "one", "two"])
         let y = try LogProbs(probabilities: [[0.2, 0.8, 0], [0.9, 0.05, 0.05], [0.1, 0.1, 0.8], [0.1, 0.1, 0.8]])
         let words = try TimedTranscript(labels: [1, 2], logProbs: y, symbols: digits, frameShift: 0.01)
         #expect(words.words.map(\.word) == ["one", "two"])
@@ -380,7 +380,7 @@ struct DecoderTests {
     }
 
     @Test func forcedAlignmentNeedsEnoughFrames() throws {
-        let symbols = try SymbolTable(["<blank>", "a"])
+        let symbols = try Vocabulary(["<blank>", "a"])
         let x = try LogProbs(probabilities: [[0.5, 0.5], [0.5, 0.5]])
         // "a a" needs a blank between: 3 frames.
         #expect(throws: DecodeError.alignmentInfeasible(labels: 2, requiredFrames: 3, frames: 2)) {
@@ -401,12 +401,10 @@ struct DecoderTests {
         let x = try LogProbs(frames: 1, V: 3, values: [0, -1, -2])
         #expect(throws: DecodeError.vocabularySizeMismatch(V: 3, symbols: 29)) { _ = try GreedyDecoder(symbols: Self.characters).decode(x) }
         #expect(throws: DecodeError.self) { _ = try BeamSearchDecoder(symbols: Self.characters, options: .init(beamWidth: 0)) }
-        #expect(throws: DecodeError.self) { _ = try SymbolTable(["<blank>", "a", "a"]) }
-        let words = try SymbolTable(["<blank>", "yes", "no"])
+        let words = try Vocabulary(["<blank>", "yes", "no"])
         #expect(throws: DecodeError.self) {
             _ = try BeamSearchDecoder(symbols: words, lexicon: Lexicon(words: ["the"], symbols: Self.characters))
         }
-        // Character tables: text collapses repeated and edge delimiters.
-        #expect(Self.characters.text(Self.characters.spell("a")! + [1, 1] + Self.characters.spell("b")! + [1]) == "a b")
+        // Symbol-table checks: VocabularyTests.symbolTables.
     }
 }

@@ -122,7 +122,7 @@ struct MPITrainingTests {
         #expect(difference < 1e-4, "largest weight difference between 1 process and 2 ranks: \(difference)")
         // ... and training moved the weights far more than that.
         let loaded = try Recipe.load(recipe)
-        let initial = AcousticModel(config: loaded.model, inputSize: loaded.features.dimension, vocabSize: try loaded.tokens.makeTokenizer().count)
+        let initial = AcousticModel(config: loaded.model, inputSize: loaded.features.dimension, vocabSize: try loaded.tokens.makeVocabulary().count)
         let moved = largestDifference(Dictionary(uniqueKeysWithValues: initial.parameters.map { ($0.name, $0.value) }), single)
         #expect(moved > 100 * 1e-4, "training moved the weights by \(moved) only")
 

@@ -27,9 +27,9 @@ final class TranscribeTests {
         var config = ModelConfig()
         config.hiddenSize = 16
         config.layers = 1
-        let model = AcousticModel(config: config, inputSize: features.dimension, vocabSize: Tokenizer.characters.count)
+        let model = AcousticModel(config: config, inputSize: features.dimension, vocabSize: Vocabulary.characters.count)
         let path = dir.appendingPathComponent(name).path
-        try Checkpoint(model: model, features: features, tokens: Tokenizer.characters.symbols).save(to: path)
+        try Checkpoint(model: model, features: features, tokens: Vocabulary.characters.symbols).save(to: path)
         return path
     }
 

@@ -8,7 +8,7 @@ public struct Utterance: Codable, Equatable, Sendable {
     /// Path of the audio file, resolved (relative paths in a manifest are taken from the
     /// manifest's folder).
     public var audioPath: String
-    /// The transcript, normalised (`Tokenizer.normalize`).
+    /// The transcript, normalised (`Vocabulary.normalize`).
     public var text: String
     /// Seconds, from the audio file's header.
     public var duration: Double?
@@ -141,7 +141,7 @@ public struct ResolvedDataSet: Equatable, Sendable {
 /// Loads one data set of a recipe. `key` is its place in the recipe (`data.train`), used in
 /// error messages; `base` is the folder relative paths in the recipe start from.
 public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: String,
-                        tokenizer: Tokenizer) throws -> (utterances: [Utterance], problems: [DataProblem]) {
+                        tokenizer: Vocabulary) throws -> (utterances: [Utterance], problems: [DataProblem]) {
     try loadDataSet(ResolvedDataSet(config, relativeTo: base), key: key, tokenizer: tokenizer)
 }
 
@@ -155,7 +155,7 @@ public func loadDataSet(_ config: DataSetConfig, key: String, relativeTo base: S
 /// manifest, a folder of no known format, no usable utterance at all), or at the option at
 /// fault (`<key>.takes`, `<key>.speakers`, `<key>.max_duration`, ...).
 public func loadDataSet(_ set: ResolvedDataSet, key: String,
-                        tokenizer: Tokenizer) throws -> (utterances: [Utterance], problems: [DataProblem]) {
+                        tokenizer: Vocabulary) throws -> (utterances: [Utterance], problems: [DataProblem]) {
     let config = set.config, base = set.base, location = set.location
     let pathKey = key + ".path"
     var isFolder: ObjCBool = false

@@ -64,12 +64,12 @@ public struct BeamSearchOptions: Sendable, Equatable {
 ///
 /// The decoder holds no per-utterance state: one instance may decode on many threads.
 public struct BeamSearchDecoder: CTCDecoder {
-    public let symbols: SymbolTable
+    public let symbols: Vocabulary
     public let options: BeamSearchOptions
     public let lexicon: Lexicon?
     public let languageModel: ARPALanguageModel?
 
-    public init(symbols: SymbolTable, options: BeamSearchOptions = .init(), lexicon: Lexicon? = nil,
+    public init(symbols: Vocabulary, options: BeamSearchOptions = .init(), lexicon: Lexicon? = nil,
                 languageModel: ARPALanguageModel? = nil) throws(DecodeError) {
         try options.validate()
         if let lexicon, lexicon.symbols != symbols {
@@ -107,7 +107,7 @@ public struct BeamSearchDecoder: CTCDecoder {
         }
         if !hypotheses.isEmpty { return hypotheses }
         var blanks = 0.0
-        for t in 0..<frames { blanks += Double(logProbs[t * V + SymbolTable.blank]) }
+        for t in 0..<frames { blanks += Double(logProbs[t * V + Vocabulary.blank]) }
         let tree = PrefixTree(symbols: symbols, lexicon: lexicon, lm: languageModel)
         let lm = tree.finish(0)?.lmLogProb ?? 0
         // No labels: the alignment is all blank, and always exists.
@@ -140,7 +140,7 @@ public struct BeamSearchDecoder: CTCDecoder {
             let row = logProbs + t * V
             selectCandidates(row, V: V, into: &candidates)
             scratch.startFrame(nodes: tree.count)
-            let blankLP = Double(row[SymbolTable.blank])
+            let blankLP = Double(row[Vocabulary.blank])
             for entry in beam {
                 let total = logAdd(entry.blank, entry.nonBlank)
                 scratch.add(entry.node, blank: total + blankLP)

@@ -8,7 +8,7 @@
 /// Decoders hold no per-utterance state: one instance may decode on many threads.
 public protocol CTCDecoder: Sendable {
     /// The output symbols: the log-probabilities have one column per symbol, 0 the blank.
-    var symbols: SymbolTable { get }
+    var symbols: Vocabulary { get }
     /// A short description for reports: "greedy", "beam 8", "beam 8 + lexicon",
     /// "beam 8 + LM (weight 0.5)", "beam 16 + lexicon + LM (weight 0.8)".
     var name: String { get }

@@ -51,7 +51,7 @@ public struct DecodingConfig: Codable, Equatable, Sendable {
 /// and `word_bonus`. The beam decoder returns one hypothesis per utterance (`nBest` 1).
 /// File paths are opened as written (a `ResolvedRecipe` has made a recipe's absolute).
 /// Throws `DecodeError` for a bad lexicon, `ARPAError` for a bad language model.
-public func makeDecoder(_ config: DecodingConfig, symbols: SymbolTable) throws -> any CTCDecoder {
+public func makeDecoder(_ config: DecodingConfig, symbols: Vocabulary) throws -> any CTCDecoder {
     guard config.method == .beam else { return GreedyDecoder(symbols: symbols) }
     var lexicon: Lexicon?
     if let words = config.lexicon { lexicon = try Lexicon(words: words, symbols: symbols, source: "decoding.lexicon") }

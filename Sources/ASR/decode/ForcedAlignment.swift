@@ -16,7 +16,7 @@ public struct CTCAlignment: Sendable, Equatable {
         guard labelFrames.count == labels.count else {
             throw .alignmentMismatch(reason: "\(labelFrames.count) frame ranges for \(labels.count) labels")
         }
-        var frameSymbols = [Int](repeating: SymbolTable.blank, count: max(frames, 0))
+        var frameSymbols = [Int](repeating: Vocabulary.blank, count: max(frames, 0))
         for (i, range) in labelFrames.enumerated() {
             guard range.lowerBound >= 0, range.upperBound < frames else {
                 throw .alignmentMismatch(reason: "label \(i) on frames \(range), outside 0..<\(frames)")
@@ -55,7 +55,7 @@ public struct CTCAlignment: Sendable, Equatable {
         if frames == 0 { return CTCAlignment(frameSymbols: [], labelFrames: [], logProb: 0) }
 
         let S = 2 * labels.count + 1
-        var ext = [Int](repeating: SymbolTable.blank, count: S)
+        var ext = [Int](repeating: Vocabulary.blank, count: S)
         for s in stride(from: 1, to: S, by: 2) { ext[s] = labels[s / 2] }
         var skip = [Bool](repeating: false, count: S)
         for s in stride(from: 3, to: S, by: 2) { skip[s] = labels[s / 2] != labels[s / 2 - 1] }
@@ -63,7 +63,7 @@ public struct CTCAlignment: Sendable, Equatable {
         var back = [UInt8](repeating: 0, count: frames * S)
         var delta = [Double](repeating: -.infinity, count: S)
         var previous = delta
-        delta[0] = Double(logProbs[SymbolTable.blank])
+        delta[0] = Double(logProbs[Vocabulary.blank])
         if S > 1 { delta[1] = Double(logProbs[ext[1]]) }
         back.withUnsafeMutableBufferPointer { back in
             for t in 1..<frames {

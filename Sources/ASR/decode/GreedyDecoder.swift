@@ -2,10 +2,10 @@
 /// blanks dropped. Exact for the single most probable alignment, not for the most probable
 /// label sequence (which sums over alignments; see `BeamSearchDecoder`).
 public struct GreedyDecoder: CTCDecoder {
-    public let symbols: SymbolTable
+    public let symbols: Vocabulary
     public var name: String { "greedy" }
 
-    public init(symbols: SymbolTable) { self.symbols = symbols }
+    public init(symbols: Vocabulary) { self.symbols = symbols }
 
     /// One hypothesis: the collapsed best path (the argmax of every frame; ties: the lowest
     /// index), whose spans are its `labelFrames`.
@@ -20,7 +20,7 @@ public struct GreedyDecoder: CTCDecoder {
         precondition(V == symbols.count, "greedy: V = \(V) but the symbol table has \(symbols.count) symbols")
         var labels = [Int](), spans = [ClosedRange<Int>]()
         var logProb = 0.0
-        var previous = SymbolTable.blank
+        var previous = Vocabulary.blank
         var ambiguous = false
         for t in 0..<frames {
             let row = logProbs + t * V
@@ -38,7 +38,7 @@ public struct GreedyDecoder: CTCDecoder {
             }
             ambiguous = ambiguous || tied || bestValue.isNaN
             logProb += Double(bestValue)
-            if best != SymbolTable.blank {
+            if best != Vocabulary.blank {
                 if best == previous {
                     spans[spans.count - 1] = spans[spans.count - 1].lowerBound...t
                 } else {

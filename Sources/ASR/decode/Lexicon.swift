@@ -9,7 +9,7 @@ import Foundation
 /// cannot spell (a character it lacks, or the delimiter inside a word) are left out and listed
 /// in `skipped`.
 public struct Lexicon: Sendable {
-    public let symbols: SymbolTable
+    public let symbols: Vocabulary
     /// The words kept, first occurrence order, no duplicates.
     public private(set) var words: [String] = []
     /// The words the symbol table cannot spell.
@@ -26,7 +26,7 @@ public struct Lexicon: Sendable {
     public var nodeCount: Int { wordEnds.count }
 
     /// `source` names the list in errors.
-    public init(words list: [String], symbols: SymbolTable, source: String = "lexicon") throws(DecodeError) {
+    public init(words list: [String], symbols: Vocabulary, source: String = "lexicon") throws(DecodeError) {
         self.symbols = symbols
         allowedLabels = [Bool](repeating: false, count: symbols.count)
         var seen = Set<String>()
@@ -39,7 +39,7 @@ public struct Lexicon: Sendable {
 
     /// One word per line: the first whitespace-separated field, so a Kaldi `lexicon.txt`
     /// (word followed by its pronunciation) reads too. Blank lines are ignored.
-    public init(contentsOf path: String, symbols: SymbolTable) throws(DecodeError) {
+    public init(contentsOf path: String, symbols: Vocabulary) throws(DecodeError) {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw .lexiconUnreadable(path: path, reason: (error as NSError).localizedDescription)

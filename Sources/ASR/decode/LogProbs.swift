@@ -47,7 +47,7 @@ extension LogProbs {
     }
 
     /// `withValues` after checking that V matches the symbol table.
-    func withValues<R>(checkedAgainst symbols: SymbolTable,
+    func withValues<R>(checkedAgainst symbols: Vocabulary,
                        _ body: (UnsafePointer<Float>) throws(DecodeError) -> R) throws(DecodeError) -> R {
         guard V == symbols.count else { throw .vocabularySizeMismatch(V: V, symbols: symbols.count) }
         return try withValues(body)

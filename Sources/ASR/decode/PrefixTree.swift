@@ -21,14 +21,14 @@ struct PrefixTree {
         var lmContext: [Int32]
     }
 
-    let symbols: SymbolTable
+    let symbols: Vocabulary
     let lexicon: Lexicon?
     let lm: ARPALanguageModel?
     private(set) var nodes: [Node]
     /// node * V + label -> child, or -1 when the lexicon forbids that extension.
     private var children = ChildTable()
 
-    init(symbols: SymbolTable, lexicon: Lexicon?, lm: ARPALanguageModel?) {
+    init(symbols: Vocabulary, lexicon: Lexicon?, lm: ARPALanguageModel?) {
         self.symbols = symbols
         self.lexicon = lexicon
         self.lm = lm

@@ -35,7 +35,7 @@ public struct TimedTranscript: Sendable, Equatable {
     /// The words of a decoded hypothesis, from the alignment it carries (`labelFrames`,
     /// `alignmentLogProb`; no second alignment). The decoders' alignment is the one
     /// `init(labels:...)` finds, so both give the same words, times and confidences.
-    public init(hypothesis: Hypothesis, logProbs: LogProbs, symbols: SymbolTable, frameShift: Double) throws(DecodeError) {
+    public init(hypothesis: Hypothesis, logProbs: LogProbs, symbols: Vocabulary, frameShift: Double) throws(DecodeError) {
         try Self.check(logProbs: logProbs, symbols: symbols, frameShift: frameShift)
         for (i, label) in hypothesis.labels.enumerated() where !(1..<logProbs.V).contains(label) {
             throw .labelOutOfRange(position: i, label: label, V: logProbs.V)
@@ -46,13 +46,13 @@ public struct TimedTranscript: Sendable, Equatable {
 
     /// `labels`: a collapsed label sequence without blanks, placed in time by its forced
     /// alignment (`CTCAlignment.viterbi`).
-    public init(labels: [Int], logProbs: LogProbs, symbols: SymbolTable, frameShift: Double) throws(DecodeError) {
+    public init(labels: [Int], logProbs: LogProbs, symbols: Vocabulary, frameShift: Double) throws(DecodeError) {
         try Self.check(logProbs: logProbs, symbols: symbols, frameShift: frameShift)
         let alignment = try CTCAlignment.viterbi(labels: labels, logProbs: logProbs)
         self.init(labels: labels, alignment: alignment, logProbs: logProbs, symbols: symbols, frameShift: frameShift)
     }
 
-    private static func check(logProbs: LogProbs, symbols: SymbolTable, frameShift: Double) throws(DecodeError) {
+    private static func check(logProbs: LogProbs, symbols: Vocabulary, frameShift: Double) throws(DecodeError) {
         guard logProbs.V == symbols.count else { throw .vocabularySizeMismatch(V: logProbs.V, symbols: symbols.count) }
         guard frameShift > 0, frameShift.isFinite else {
             throw .invalidOption(name: "frameShift", value: "\(frameShift)", reason: "must be a positive number of seconds")
@@ -60,7 +60,7 @@ public struct TimedTranscript: Sendable, Equatable {
     }
 
     /// `alignment`: an alignment of `labels` through `logProbs`.
-    private init(labels: [Int], alignment: CTCAlignment, logProbs: LogProbs, symbols: SymbolTable, frameShift: Double) {
+    private init(labels: [Int], alignment: CTCAlignment, logProbs: LogProbs, symbols: Vocabulary, frameShift: Double) {
         self.alignment = alignment
         confidence = logProbs.frames == 0 ? 1 : exp(alignment.logProb / Double(logProbs.frames))
 

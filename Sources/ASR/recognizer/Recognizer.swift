@@ -102,7 +102,7 @@ public final class Recognizer: Sendable {
     /// paths start from the working folder.
     public convenience init(model: AcousticModel, features: FeatureConfig, tokens: [String], decoding: DecodingConfig,
                             options: RecognizerOptions = .init()) throws {
-        let decoder = try makeDecoder(decoding, symbols: try SymbolTable(tokens))
+        let decoder = try makeDecoder(decoding, symbols: try Vocabulary(tokens))
         try self.init(model: model, features: features, decoder: decoder, decoding: decoding, options: options)
     }
 

@@ -38,7 +38,7 @@ public enum EvaluationDecoding: Sendable {
 ///   transcribe` would recognize it, long-file windows and `--vad` included: files as files,
 ///   perturbed or joined audio as samples.
 public final class Evaluator {
-    let tokenizer: Tokenizer
+    let tokenizer: Vocabulary
     let features: FeatureConfig
     /// Best path, for validation (`.greedyOnly`).
     let greedy: any CTCDecoder
@@ -54,11 +54,11 @@ public final class Evaluator {
 
     /// `decoding`'s lexicon and LM paths are used as they are (a `ResolvedRecipe` has made them
     /// absolute).
-    public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Tokenizer) throws {
+    public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Vocabulary) throws {
         self.tokenizer = tokenizer
         self.features = features
         self.decoding = decoding
-        let symbols = try SymbolTable(tokenizer.symbols)
+        let symbols = tokenizer
         greedy = GreedyDecoder(symbols: symbols)
         let decoder = try makeDecoder(decoding, symbols: symbols)
         recipe = decoder is GreedyDecoder ? greedy : decoder

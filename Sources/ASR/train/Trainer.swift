@@ -23,7 +23,7 @@ public final class Trainer {
     public var recipe: Recipe { resolved.recipe }
     /// The run folder, absolute.
     public var folder: String { resolved.outputFolder }
-    let tokenizer: Tokenizer
+    let tokenizer: Vocabulary
     let data: TrainingSets
     let log: (String) -> Void
     let progress: ProgressReporter?
@@ -36,7 +36,7 @@ public final class Trainer {
                 log: @escaping (String) -> Void) throws {
         self.communicator = communicator
         self.log = communicator.isRoot ? log : { _ in }
-        tokenizer = try recipe.recipe.tokens.makeTokenizer()
+        tokenizer = try recipe.recipe.tokens.makeVocabulary()
         data = try TrainingSets(recipe: recipe, tokenizer: tokenizer, log: self.log)
         // The model's frame rate decides what fits (a model that subsamples has fewer frames).
         let shape = AcousticModel(config: recipe.recipe.model, inputSize: recipe.features.dimension, vocabSize: tokenizer.count)

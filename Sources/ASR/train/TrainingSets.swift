@@ -29,14 +29,14 @@ final class TrainingSets {
     let tests: [EvaluationSet]
     private let trainUtterances: [Utterance]
     private let connected: ConnectedDigitsConfig?
-    private let tokenizer: Tokenizer
+    private let tokenizer: Vocabulary
     private let features: FeatureConfig
     private var frameCounts: [String: Int] = [:]
     /// Utterances skipped per set and reason, for the report.
     private(set) var skipped: [String: Int] = [:]
 
     /// The data sets `recipe` names (its paths already resolved).
-    init(recipe: ResolvedRecipe, tokenizer: Tokenizer, log: (String) -> Void) throws {
+    init(recipe: ResolvedRecipe, tokenizer: Vocabulary, log: (String) -> Void) throws {
         self.tokenizer = tokenizer
         self.features = recipe.features
         connected = recipe.recipe.data.connectedDigits
@@ -80,11 +80,11 @@ final class TrainingSets {
         if train.isEmpty { throw ConfigError(path: "data.train", message: "no usable training utterances") }
     }
 
-    static func item(_ u: Utterance, tokenizer: Tokenizer) throws -> TrainingItem {
+    static func item(_ u: Utterance, tokenizer: Vocabulary) throws -> TrainingItem {
         TrainingItem(id: u.id, parts: [u.audioPath], gapsMs: [], text: tokenizer.normalize(u.text), labels: try tokenizer.encode(u.text))
     }
 
-    static func item(_ u: ConnectedUtterance, tokenizer: Tokenizer) throws -> TrainingItem {
+    static func item(_ u: ConnectedUtterance, tokenizer: Vocabulary) throws -> TrainingItem {
         TrainingItem(id: u.id, parts: u.parts, gapsMs: u.gapsMs, text: tokenizer.normalize(u.text), labels: try tokenizer.encode(u.text))
     }
 
