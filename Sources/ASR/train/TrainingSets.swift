@@ -13,7 +13,7 @@ public struct EvaluationSet: Sendable {
     /// A test set from a manifest or data folder (any data set `asr train` reads), named by its
     /// path, with the utterances that could not be used (unreadable lines, transcripts outside
     /// the vocabulary) and why. What `asr evaluate` scores.
-    public static func load(_ config: DataSetConfig, tokenizer: Tokenizer) throws -> (set: EvaluationSet, problems: [DataProblem]) {
+    public static func load(_ config: DataSetConfig, tokenizer: Vocabulary) throws -> (set: EvaluationSet, problems: [DataProblem]) {
         let (utterances, problems) = try loadDataSet(ResolvedDataSet(config, relativeTo: ""), key: "--manifest", tokenizer: tokenizer)
         let items = utterances.compactMap { try? TrainingSets.item($0, tokenizer: tokenizer) }
         return (EvaluationSet(name: config.path, items: items), problems)
