@@ -82,9 +82,10 @@ public final class Recognizer: Sendable {
     public let features: FeatureConfig
     /// The vocabulary, index 0 the CTC blank.
     public let tokens: [String]
-    public let decoding: DecodingConfig
     public let options: RecognizerOptions
-    let decoder: SegmentDecoder
+    /// The decoder in use (`decoder.name` says which: "greedy", "beam 8 + lexicon", ...).
+    public var decoder: any CTCDecoder { segments.decoder }
+    let segments: SegmentDecoder
 
     /// Loads the checkpoint at `path`. The decoding is the one stored with the model (its
     /// recipe's), unless `decoding` is given.
@@ -103,12 +104,11 @@ public final class Recognizer: Sendable {
     public convenience init(model: AcousticModel, features: FeatureConfig, tokens: [String], decoding: DecodingConfig,
                             options: RecognizerOptions = .init()) throws {
         let decoder = try makeDecoder(decoding, symbols: try Vocabulary(tokens))
-        try self.init(model: model, features: features, decoder: decoder, decoding: decoding, options: options)
+        try self.init(model: model, features: features, decoder: decoder, options: options)
     }
 
     /// With the decoder built already (the evaluator builds its lexicon and LM once).
-    public init(model: AcousticModel, features: FeatureConfig, decoder: any CTCDecoder, decoding: DecodingConfig,
-                options: RecognizerOptions = .init()) throws {
+    public init(model: AcousticModel, features: FeatureConfig, decoder: any CTCDecoder, options: RecognizerOptions = .init()) throws {
         try options.validate()
         guard decoder.symbols.count == model.vocabSize else {
             throw ConfigError(path: "decoder", message: "\(decoder.symbols.count) symbols for a model with \(model.vocabSize) outputs")
@@ -116,9 +116,8 @@ public final class Recognizer: Sendable {
         self.model = model
         self.features = features
         self.tokens = decoder.symbols.symbols
-        self.decoding = decoding
         self.options = options
-        self.decoder = SegmentDecoder(decoder: decoder, frameShift: features.frameShiftMs / 1000 * Double(model.subsampling))
+        segments = SegmentDecoder(decoder: decoder, frameShift: features.frameShiftMs / 1000 * Double(model.subsampling))
     }
 
     /// The decoding a checkpoint was trained with (its recipe's `decoding`, metadata
@@ -135,7 +134,7 @@ public final class Recognizer: Sendable {
     }
 
     /// Seconds of audio per output frame of the model.
-    public var frameSeconds: Double { decoder.frameShift }
+    public var frameSeconds: Double { segments.frameShift }
 
     /// One thread's buffers for recognizing with this model.
     public func makeSession() throws -> RecognizerSession { try RecognizerSession(self) }
@@ -287,7 +286,7 @@ public final class RecognizerSession {
     /// Decodes log-probabilities (frames, V) of model frames from `start` on.
     func decode(_ rows: UnsafePointer<Float>, frames: Int, start: Int, into transcript: inout TranscriptAssembler) throws {
         let started = now()
-        transcript.add(try recognizer.decoder.decode(rows, frames: frames, start: start))
+        transcript.add(try recognizer.segments.decode(rows, frames: frames, start: start))
         seconds.decoding += now() - started
     }
 }

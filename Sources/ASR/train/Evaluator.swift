@@ -44,7 +44,6 @@ public final class Evaluator {
     let greedy: any CTCDecoder
     /// The recipe's `decoding` (`.recipe`): `greedy` itself when it says greedy.
     let recipe: any CTCDecoder
-    let decoding: DecodingConfig
     private let source: FeatureSource
     private let batchSize = 32
     /// Run the two directions of each layer on two threads.
@@ -57,7 +56,6 @@ public final class Evaluator {
     public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Vocabulary) throws {
         self.tokenizer = tokenizer
         self.features = features
-        self.decoding = decoding
         let symbols = tokenizer
         greedy = GreedyDecoder(symbols: symbols)
         let decoder = try makeDecoder(decoding, symbols: symbols)
@@ -76,8 +74,7 @@ public final class Evaluator {
 
     /// The recognizer of `model` with the decoder of `mode`.
     func recognizer(_ model: AcousticModel, _ mode: EvaluationDecoding) throws -> Recognizer {
-        try Recognizer(model: model, features: features, decoder: decoder(mode), decoding: decoding,
-                       options: recognizerOptions ?? RecognizerOptions())
+        try Recognizer(model: model, features: features, decoder: decoder(mode), options: recognizerOptions ?? RecognizerOptions())
     }
 
     /// Transcribes `set` (under `condition`: the robustness sets) and scores it.
