@@ -68,7 +68,7 @@ public final class AcousticModel: Sendable {
         let x = ws.packedInput.reserve(layout.rows * inputSize)
         layout.pack(features, width: inputSize, into: x)
         var pass = pass
-        pass.parallelDirections = pass.parallelDirections || ws.parallelDirections
+        pass.parallelDirections = ws.parallelDirections
         let y = stack.forward(PackedRows(data: x, width: inputSize, layout: layout), workspace: ws.stack, pass: pass)
         ws.outputLayout = y.layout
         let out = ws.logits.reserve(y.layout.T * B * vocabSize)

@@ -65,13 +65,13 @@ public struct ForwardPass: Sendable {
     /// lets a batch split across MPI ranks train exactly as the whole batch in one process).
     /// nil: one random stream per workspace runs through the batch.
     public var sequenceSeeds: [UInt64]?
-    /// Run the two directions of a bidirectional layer on two threads.
-    public var parallelDirections: Bool
+    /// Run the two directions of a bidirectional layer on two threads: the model sets it from
+    /// its workspace (`ModelWorkspace.parallelDirections`), the one place that says it.
+    public internal(set) var parallelDirections = false
 
-    public init(training: Bool, sequenceSeeds: [UInt64]? = nil, parallelDirections: Bool = false) {
+    public init(training: Bool, sequenceSeeds: [UInt64]? = nil) {
         self.training = training
         self.sequenceSeeds = sequenceSeeds
-        self.parallelDirections = parallelDirections
     }
 
     public static let inference = ForwardPass(training: false)

@@ -56,9 +56,8 @@ public final class Evaluator {
     public init(features: FeatureConfig, decoding: DecodingConfig, tokenizer: Vocabulary) throws {
         self.tokenizer = tokenizer
         self.features = features
-        let symbols = tokenizer
-        greedy = GreedyDecoder(symbols: symbols)
-        let decoder = try makeDecoder(decoding, symbols: symbols)
+        greedy = GreedyDecoder(symbols: tokenizer)
+        let decoder = try makeDecoder(decoding, symbols: tokenizer)
         recipe = decoder is GreedyDecoder ? greedy : decoder
         source = try FeatureSource(config: features, cacheFeatures: true)
     }
