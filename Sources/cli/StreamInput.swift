@@ -12,7 +12,7 @@ enum StreamInput {
         guard source == "-" else {
             throw ValidationError("--stream reads raw PCM from standard input: pass '-' (got '\(source)'); for a file, leave out --stream")
         }
-        let stream = try recognizer.makeStream(sampleRate: rate, options: options)
+        let stream = try recognizer.makeStream(sampleRate: rate, options: options, name: "standard input")
         var decoder = PCMDecoder(encoding: encoding, channels: channels)
         let input = FileHandle.standardInput
         // Unbuffered: each line reaches the reader as soon as it is known.

@@ -50,6 +50,8 @@ public final class RecognitionStream {
     /// The rate of the samples the caller pushes.
     public let sampleRate: Int
     public let options: StreamOptions
+    /// Where the audio comes from, for errors ("standard input", a client's address).
+    public let name: String
     private let session: RecognizerSession
     private let computer: FeatureComputer
     private let resampler: Resampler?
@@ -63,9 +65,10 @@ public final class RecognitionStream {
     private var lastPartial = ""
     private var finished = false
 
-    init(recognizer: Recognizer, sampleRate: Int, options: StreamOptions) throws {
+    init(recognizer: Recognizer, sampleRate: Int, options: StreamOptions, name: String) throws {
         try options.validate()
-        try SampleRateLimits.validate(target: sampleRate, path: "stream")
+        try SampleRateLimits.validate(target: sampleRate, path: name)
+        self.name = name
         self.recognizer = recognizer
         self.sampleRate = sampleRate
         self.options = options
@@ -103,7 +106,7 @@ public final class RecognitionStream {
     public func accept(_ samples: [Float]) throws -> [StreamEvent] {
         precondition(!finished, "accept after finish")
         if let bad = samples.firstIndex(where: { !$0.isFinite }) {
-            throw AudioError.nonFiniteSample(path: "stream", index: samplesReceived + bad, value: samples[bad])
+            throw AudioError.nonFiniteSample(path: name, index: samplesReceived + bad, value: samples[bad])
         }
         let started = now()
         let chunk = try resampler?.process(samples, endOfInput: false) ?? samples

@@ -152,8 +152,9 @@ public final class Recognizer: Sendable {
 
     /// A live stream: push samples of any chunk size as they arrive (at `sampleRate`), get
     /// partial hypotheses and, at each end of speech, final results. See `RecognitionStream`.
-    public func makeStream(sampleRate: Int, options: StreamOptions = .init()) throws -> RecognitionStream {
-        try RecognitionStream(recognizer: self, sampleRate: sampleRate, options: options)
+    /// `name` says where the audio comes from in errors.
+    public func makeStream(sampleRate: Int, options: StreamOptions = .init(), name: String = "stream") throws -> RecognitionStream {
+        try RecognitionStream(recognizer: self, sampleRate: sampleRate, options: options, name: name)
     }
 
     /// Recognizes files; see `RecognizerSession.recognize(files:batchSize:)`.
