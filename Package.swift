@@ -52,12 +52,14 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+        // oneDNN's int8 GEMM for quantized models (Debian ships no pkg-config file for it).
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     ] + mpiTargets + [
 
         // The pipeline: one folder per stage (audio, features, ...).
         .target(
             name: "ASR",
-            dependencies: ["CSndfile", "CFFTW", "COpenBLAS", "CSamplerate"] + mpiDependency,
+            dependencies: ["CSndfile", "CFFTW", "COpenBLAS", "CSamplerate", "CDNNL"] + mpiDependency,
             swiftSettings: cpuFlags + mpiFlags
         ),
         // The `asr` command: a thin layer over the library.

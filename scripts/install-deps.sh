@@ -3,7 +3,7 @@
 # Usage: bash scripts/install-deps.sh [extra-package ...]
 # With ASR_MPI=1 it also installs Open MPI (libopenmpi-dev openmpi-bin), for `mpirun -np N asr train`.
 set -euo pipefail
-packages=(libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config "$@")
+packages=(libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev libdnnl-dev pkg-config "$@")
 if [ "${ASR_MPI:-}" = "1" ]; then packages+=(libopenmpi-dev openmpi-bin); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -15,7 +15,7 @@ struct ASRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "asr",
         abstract: "Small-footprint CTC speech recognition: features, training, transcription.",
-        subcommands: [TrainCommand.self, TranscribeCommand.self, EvaluateCommand.self, ScoreCommand.self, AverageCommand.self, SynthCommand.self, CompareCommand.self, FeaturesCommand.self, CMVNStatsCommand.self, ParamsCommand.self, InfoCommand.self]
+        subcommands: [TrainCommand.self, TranscribeCommand.self, EvaluateCommand.self, ScoreCommand.self, AverageCommand.self, QuantizeCommand.self, SynthCommand.self, CompareCommand.self, FeaturesCommand.self, CMVNStatsCommand.self, ParamsCommand.self, InfoCommand.self]
     )
 }
 

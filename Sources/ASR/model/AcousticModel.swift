@@ -49,6 +49,16 @@ public final class AcousticModel: Sendable {
     /// filter, word times and windows all count frames with this.
     public func outputFrames(_ frames: Int) -> Int { stack.outputFrames(frames) }
 
+    /// Quantizes every weight matrix to int8 with per-row scales (`asr quantize`): inference
+    /// then multiplies in int8, and the float values become what the int8 ones stand for.
+    /// Call it before the model is shared; training a quantized model trains floats again.
+    public func quantize() {
+        for p in parameters where p.shape.count == 2 && p.int8 == nil { p.quantize() }
+    }
+
+    /// Whether the weights are int8 (a checkpoint written by `asr quantize`).
+    public var isQuantized: Bool { parameters.contains { $0.int8 != nil } }
+
     public func makeWorkspace() -> ModelWorkspace { ModelWorkspace(stack: stack.makeWorkspace()) }
 
     /// The logits of a forward pass: (T, B, V) time-major in the workspace, zero on padding

@@ -17,6 +17,7 @@ public final class Linear: Layer {
     final class Workspace: LayerWorkspace {
         var input: PackedRows?             // (N, in), kept for backward
         let output = Buffer(), inputGrad = Buffer()
+        let int8 = Int8Scratch()
     }
 
     public func makeWorkspace() -> LayerWorkspace { Workspace() }
@@ -31,9 +32,13 @@ public final class Linear: Layer {
         bias.value.withUnsafeBufferPointer { b in
             for i in 0..<n { (y + i * outputSize).update(from: b.baseAddress!, count: outputSize) }
         }
-        weight.value.withUnsafeBufferPointer { w in
-            sgemm(transB: true, m: n, n: outputSize, k: inputSize, a: x.data, lda: inputSize,
-                  b: w.baseAddress!, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
+        if let q = weight.int8, !pass.training {
+            q.multiply(x.data, rows: n, ldx: inputSize, into: y, ldy: outputSize, accumulate: true, scratch: ws.int8)
+        } else {
+            weight.value.withUnsafeBufferPointer { w in
+                sgemm(transB: true, m: n, n: outputSize, k: inputSize, a: x.data, lda: inputSize,
+                      b: w.baseAddress!, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
+            }
         }
         return PackedRows(data: y, width: outputSize, layout: x.layout)
     }

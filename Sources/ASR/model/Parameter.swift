@@ -14,6 +14,9 @@ public final class Parameter: @unchecked Sendable {
     public var value: [Float]
     /// Accumulated gradient of the loss with respect to `value`; zeroed by `zeroGrad()`.
     public var grad: [Float]
+    /// A weight matrix of a quantized model (`asr quantize`): its int8 form, which inference
+    /// multiplies with; `value` then holds what the int8 values stand for. nil: float.
+    public var int8: Int8Matrix?
 
     public init(name: String, shape: [Int], value: [Float]? = nil) {
         let count = shape.reduce(1, *)
@@ -25,6 +28,14 @@ public final class Parameter: @unchecked Sendable {
     }
 
     public var count: Int { value.count }
+
+    /// Replaces the values by their int8 form with per-row scales (2-D weights only).
+    public func quantize() {
+        precondition(shape.count == 2, "\(name): only 2-D weights are quantized")
+        let q = Int8Matrix(quantizing: value, rows: shape[0], cols: shape[1])
+        int8 = q
+        value = q.dequantized()
+    }
 
     public func zeroGrad() {
         grad.withUnsafeMutableBufferPointer { g in

@@ -51,6 +51,7 @@ final class RecurrentDirection: Sendable {
         let dHrec = Buffer()   // (B, H)   gradient flowing to the previous step's h
         let dCrec = Buffer()   // (B, H)   LSTM: to the previous step's c
         let inputGrad = Buffer()  // (N, I) this direction's part of dx
+        let int8 = Int8Scratch()  // quantized models: the products' integer buffers
     }
 
     /// The step whose state step t continues from, and how many of step t's rows do (the rest
@@ -63,7 +64,7 @@ final class RecurrentDirection: Sendable {
 
     /// x (N, I) -> this direction's columns [yOffset, yOffset + H) of y (N, yStride).
     func forward(x: UnsafePointer<Float>, layout: PackedLayout, y: UnsafeMutablePointer<Float>, yStride: Int, yOffset: Int,
-                 workspace ws: Workspace) {
+                 workspace ws: Workspace, training: Bool) {
         let H = hidden, G = cell.gates * H, N = layout.rows
         let gx = ws.gx.reserve(N * G), gh = ws.gh.reserve(layout.B * G)
         let hPrev = ws.hPrev.reserve(N * H), cache = ws.cache.reserve(N * 4 * H)
@@ -71,9 +72,15 @@ final class RecurrentDirection: Sendable {
         let cPrev = ws.cPrev.reserve(isLSTM ? N * H : 0), c = ws.cState.reserve(isLSTM ? N * H : 0)
         let tanhC = ws.tanhC.reserve(isLSTM ? N * H : 0)
 
-        weightIH.value.withUnsafeBufferPointer { w in
-            sgemm(transB: true, m: N, n: G, k: inputSize, a: x, lda: inputSize, b: w.baseAddress!, ldb: inputSize,
-                  beta: 0, c: gx, ldc: G)
+        // A quantized model (never in training) multiplies in int8; the state h lies in [-1, 1].
+        let qih = training ? nil : weightIH.int8, qhh = training ? nil : weightHH.int8
+        if let qih {
+            qih.multiply(x, rows: N, ldx: inputSize, into: gx, ldy: G, accumulate: false, scratch: ws.int8)
+        } else {
+            weightIH.value.withUnsafeBufferPointer { w in
+                sgemm(transB: true, m: N, n: G, k: inputSize, a: x, lda: inputSize, b: w.baseAddress!, ldb: inputSize,
+                      beta: 0, c: gx, ldc: G)
+            }
         }
         weightHH.value.withUnsafeBufferPointer { whh in
         biasIH.value.withUnsafeBufferPointer { bih in
@@ -94,7 +101,11 @@ final class RecurrentDirection: Sendable {
                 (hp + m * H).update(repeating: 0, count: (n - m) * H)
                 if isLSTM { (cp + m * H).update(repeating: 0, count: (n - m) * H) }
                 // gh = h_prev W_hhᵀ for the rows that have a previous state, zero for the others.
-                sgemm(transB: true, m: m, n: G, k: H, a: hp, lda: H, b: whh.baseAddress!, ldb: H, beta: 0, c: gh, ldc: G)
+                if let qhh {
+                    qhh.multiply(hp, rows: m, ldx: H, into: gh, ldy: G, accumulate: false, range: -1...1, scratch: ws.int8)
+                } else {
+                    sgemm(transB: true, m: m, n: G, k: H, a: hp, lda: H, b: whh.baseAddress!, ldb: H, beta: 0, c: gh, ldc: G)
+                }
                 (gh + m * G).update(repeating: 0, count: (n - m) * G)
                 switch cell {
                 case .gru:
@@ -202,7 +213,8 @@ public final class RecurrentLayer: Layer {
         let width = outputSize
         let y = ws.output.reserve(x.layout.rows * width)
         forEachDirection(parallel: ws.parallel) { d in
-            directions[d].forward(x: x.data, layout: x.layout, y: y, yStride: width, yOffset: d * hidden, workspace: ws.directions[d])
+            directions[d].forward(x: x.data, layout: x.layout, y: y, yStride: width, yOffset: d * hidden, workspace: ws.directions[d],
+                                  training: pass.training)
         }
         return PackedRows(data: y, width: width, layout: x.layout)
     }

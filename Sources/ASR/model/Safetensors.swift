@@ -69,7 +69,7 @@ public enum SafetensorsError: Error, CustomStringConvertible {
         case .invalidEntry(let path, let tensor, let field, let expected, let got):
             return "\(path): tensor '\(tensor)': \(field): expected \(expected), got \(got)"
         case .unsupportedDType(let path, let tensor, let dtype):
-            return "\(path): tensor '\(tensor)': dtype '\(dtype)' is not supported (expected F32, F64, F16 or BF16)"
+            return "\(path): tensor '\(tensor)': dtype '\(dtype)' is not supported (expected F32, F64, F16, BF16 or I8)"
         case .tooManyElements(let path, let tensor, let shape):
             return "\(path): tensor '\(tensor)': shape \(dims(shape)) has too many elements (expected at most \(SafetensorsFile.maxElements))"
         case .sizeMismatch(let path, let tensor, let bytes, let expected, let shape, let dtype):
@@ -101,11 +101,17 @@ public enum SafetensorsError: Error, CustomStringConvertible {
 
 /// The contents of a safetensors file: string metadata and named Float tensors.
 public struct SafetensorsFile {
-    /// A row-major tensor.
+    /// A row-major tensor. `values` are Float whatever the file stores; `dtype` says what that
+    /// is ("F32", "F16", "I8", ...). `write` stores "F32", or "I8" for integer values in -128...127.
     public struct Tensor: Equatable {
         public var shape: [Int]
         public var values: [Float]
-        public init(shape: [Int], values: [Float]) { self.shape = shape; self.values = values }
+        public var dtype: String
+        public init(shape: [Int], values: [Float], dtype: String = "F32") {
+            self.shape = shape
+            self.values = values
+            self.dtype = dtype
+        }
     }
 
     /// The `__metadata__` object (string values only, as the format requires).
@@ -115,6 +121,8 @@ public struct SafetensorsFile {
 
     /// Headers longer than this are refused (100 MB, as the reference implementation does).
     public static let maxHeaderLength = 100_000_000
+    /// The per-row scales of an I8 weight `name` are the tensor `name + scaleSuffix`.
+    public static let scaleSuffix = "_scale"
     /// Tensors with more elements than this are refused (2^31).
     public static let maxElements = 1 << 31
 
@@ -123,12 +131,19 @@ public struct SafetensorsFile {
         self.tensors = tensors
     }
 
-    /// The parameters' current values under their PyTorch names.
+    /// The parameters' current values under their PyTorch names. A quantized weight is stored
+    /// as its I8 values under its name and its per-row scales as F32 under `<name>_scale`
+    /// (in PyTorch: `w = t[name].float() * t[name + "_scale"][:, None]`).
     public init(parameters: [Parameter], metadata: [String: String] = [:]) {
         var tensors: [String: Tensor] = [:]
         for p in parameters {
             precondition(tensors[p.name] == nil, "SafetensorsFile: two parameters are named '\(p.name)'")
-            tensors[p.name] = Tensor(shape: p.shape, values: p.value)
+            if let q = p.int8 {
+                tensors[p.name] = Tensor(shape: p.shape, values: q.values.map(Float.init), dtype: "I8")
+                tensors[p.name + Self.scaleSuffix] = Tensor(shape: [q.rows], values: q.scales)
+            } else {
+                tensors[p.name] = Tensor(shape: p.shape, values: p.value)
+            }
         }
         self.init(metadata: metadata, tensors: tensors)
     }
@@ -138,12 +153,13 @@ public struct SafetensorsFile {
 
 /// Element types the reader converts to Float.
 enum SafetensorsDType: String {
-    case f32 = "F32", f64 = "F64", f16 = "F16", bf16 = "BF16"
+    case f32 = "F32", f64 = "F64", f16 = "F16", bf16 = "BF16", i8 = "I8"
     var width: Int {
         switch self {
         case .f32: return 4
         case .f64: return 8
         case .f16, .bf16: return 2
+        case .i8: return 1
         }
     }
 }
@@ -206,7 +222,7 @@ extension SafetensorsFile {
         tensors.reserveCapacity(entries.count)
         for e in entries {
             let raw = UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)])
-            tensors[e.name] = Tensor(shape: e.shape, values: convert(raw, dtype: e.dtype))
+            tensors[e.name] = Tensor(shape: e.shape, values: convert(raw, dtype: e.dtype), dtype: e.dtype.rawValue)
         }
         return SafetensorsFile(metadata: metadata, tensors: tensors)
     }
@@ -306,6 +322,8 @@ extension SafetensorsFile {
                 for i in 0..<count {
                     out[i] = Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
                 }
+            case .i8:
+                for i in 0..<count { out[i] = Float(raw.load(fromByteOffset: i, as: Int8.self)) }
             }
             initialized = count
         }
@@ -331,7 +349,7 @@ func halfToFloat(_ h: UInt16) -> Float {
 // MARK: - Writing
 
 extension SafetensorsFile {
-    /// The bytes of the file: F32 tensors sorted by name, metadata keys sorted, the header
+    /// The bytes of the file: F32 (or I8) tensors sorted by name, metadata keys sorted, the header
     /// padded with spaces to a multiple of 8 bytes.
     public func encoded(path: String = "safetensors") throws -> Data {
         let names = tensors.keys.sorted()
@@ -352,9 +370,16 @@ extension SafetensorsFile {
             guard elements == t.values.count else {
                 throw SafetensorsError.invalidTensor(path: path, tensor: name, reason: "\(t.values.count) values for shape \(t.shape)")
             }
+            guard t.dtype == "F32" || t.dtype == "I8" else {
+                throw SafetensorsError.invalidTensor(path: path, tensor: name, reason: "dtype \(t.dtype) is not written (expected F32 or I8)")
+            }
+            if t.dtype == "I8", let bad = t.values.first(where: { $0 != $0.rounded() || $0 < -128 || $0 > 127 }) {
+                throw SafetensorsError.invalidTensor(path: path, tensor: name, reason: "\(bad) is not an 8-bit integer")
+            }
+            let width = t.dtype == "I8" ? 1 : 4
             let shape = "[" + t.shape.map(String.init).joined(separator: ",") + "]"
-            fields.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[\(offset),\(offset + 4 * elements)]}")
-            offset += 4 * elements
+            fields.append("\(jsonString(name)):{\"dtype\":\"\(t.dtype)\",\"shape\":\(shape),\"data_offsets\":[\(offset),\(offset + width * elements)]}")
+            offset += width * elements
         }
         header += fields.joined(separator: ",") + "}"
         var headerBytes = Array(header.utf8)
@@ -365,7 +390,12 @@ extension SafetensorsFile {
         out.append(contentsOf: (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) })
         out.append(contentsOf: headerBytes)
         for name in names {
-            tensors[name]!.values.withUnsafeBytes { out.append(contentsOf: $0) }   // little-endian hosts
+            let t = tensors[name]!
+            if t.dtype == "I8" {
+                out.append(contentsOf: t.values.map { UInt8(bitPattern: Int8($0)) })
+            } else {
+                t.values.withUnsafeBytes { out.append(contentsOf: $0) }   // little-endian hosts
+            }
         }
         return out
     }
@@ -385,19 +415,36 @@ extension SafetensorsFile {
 
 /// Copies the tensors of `file` into `params`. Every parameter must be present with exactly its
 /// shape, and the file must hold no other tensor; nothing is changed unless everything matches.
+/// An I8 weight (2-D) comes with its per-row scales (`<name>_scale`) and loads quantized.
 /// `path` names the file in errors.
 public func loadParameters(_ params: [Parameter], from file: SafetensorsFile, path: String) throws {
     var missing: [(name: String, shape: [Int])] = []
+    var quantized: [String: Int8Matrix] = [:]
     for p in params {
         guard let t = file.tensors[p.name] else { missing.append((p.name, p.shape)); continue }
         guard t.shape == p.shape else { throw SafetensorsError.shapeMismatch(path: path, tensor: p.name, shape: t.shape, expected: p.shape) }
+        if t.dtype == "I8" { quantized[p.name] = try int8Matrix(t, name: p.name, in: file, path: path) }
     }
-    let known = Set(params.map(\.name))
+    let known = Set(params.map(\.name) + quantized.keys.map { $0 + SafetensorsFile.scaleSuffix })
     let unexpected = file.tensors.keys.filter { !known.contains($0) }.sorted()
     guard missing.isEmpty && unexpected.isEmpty else {
         throw SafetensorsError.nameMismatch(path: path, missing: missing, unexpected: unexpected)
     }
-    for p in params { p.value = file.tensors[p.name]!.values }
+    for p in params {
+        p.int8 = quantized[p.name]
+        p.value = p.int8?.dequantized() ?? file.tensors[p.name]!.values
+    }
+}
+
+/// The I8 weight `t` with its scales from `file`, checked: 2-D, scales finite and positive.
+private func int8Matrix(_ t: SafetensorsFile.Tensor, name: String, in file: SafetensorsFile, path: String) throws -> Int8Matrix {
+    func fail(_ reason: String) -> SafetensorsError { .invalidTensor(path: path, tensor: name, reason: reason) }
+    guard t.shape.count == 2 else { throw fail("an I8 tensor must be a 2-D weight, got shape \(t.shape)") }
+    let scaleName = name + SafetensorsFile.scaleSuffix
+    guard let s = file.tensors[scaleName] else { throw fail("I8 weights need their per-row scales in '\(scaleName)', which is missing") }
+    guard s.shape == [t.shape[0]] else { throw fail("'\(scaleName)' has shape \(s.shape); expected [\(t.shape[0])]") }
+    if let bad = s.values.first(where: { !($0.isFinite && $0 > 0) }) { throw fail("'\(scaleName)' holds \(bad); scales must be finite and positive") }
+    return Int8Matrix(rows: t.shape[0], cols: t.shape[1], values: t.values.map { Int8($0) }, scales: s.values)
 }
 
 // MARK: - JSON
