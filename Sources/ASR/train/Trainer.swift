@@ -85,6 +85,8 @@ public final class Trainer {
                                   message: "the checkpoint's model, features or tokens differ from the recipe's; resume with the recipe it was trained with")
             }
             model = checkpoint.model
+            // Training changes the float values; int8 copies (an `asr quantize`d file) would go stale.
+            for p in model.parameters { p.int8 = nil }
             optimizer = try training.optimizer.makeOptimizer(for: model.parameters)
             try optimizer.load(state: try SafetensorsFile.read("\(folder)/\(optimizerFile)"), path: "\(folder)/\(optimizerFile)")
             log("resuming after epoch \(state.epochsDone) (step \(state.step)) from \(folder)/\(checkpointFile)")
