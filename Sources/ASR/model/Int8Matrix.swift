@@ -112,33 +112,26 @@ public struct Int8Matrix: Sendable, Equatable {
 
 /// One thread's buffers for quantized products, grown as needed and reused.
 final class Int8Scratch {
-    private var byteBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1), byteCapacity = 1
-    private var intBuffer = UnsafeMutablePointer<Int32>.allocate(capacity: 1), intCapacity = 1
+    private let byteBuffer = GrowingBuffer<UInt8>(), intBuffer = GrowingBuffer<Int32>()
     private let floatBuffer = Buffer()
 
-    deinit {
-        byteBuffer.deallocate()
-        intBuffer.deallocate()
-    }
-
-    func bytes(_ count: Int) -> UnsafeMutablePointer<UInt8> {
-        if count > byteCapacity {
-            byteBuffer.deallocate()
-            byteCapacity = count
-            byteBuffer = .allocate(capacity: count)
-        }
-        return byteBuffer
-    }
-
-    func ints(_ count: Int) -> UnsafeMutablePointer<Int32> {
-        if count > intCapacity {
-            intBuffer.deallocate()
-            intCapacity = count
-            intBuffer = .allocate(capacity: count)
-        }
-        return intBuffer
-    }
-
+    func bytes(_ count: Int) -> UnsafeMutablePointer<UInt8> { byteBuffer.reserve(count) }
+    func ints(_ count: Int) -> UnsafeMutablePointer<Int32> { intBuffer.reserve(count) }
     func floats(_ count: Int) -> UnsafeMutablePointer<Float> { floatBuffer.reserve(count) }
+}
 
+/// Uninitialized room for `count` values of a plain type, reallocated only to grow.
+private final class GrowingBuffer<Element: BitwiseCopyable> {
+    private var pointer = UnsafeMutablePointer<Element>.allocate(capacity: 1), capacity = 1
+
+    deinit { pointer.deallocate() }
+
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Element> {
+        if count > capacity {
+            pointer.deallocate()
+            capacity = count
+            pointer = .allocate(capacity: count)
+        }
+        return pointer
+    }
 }
