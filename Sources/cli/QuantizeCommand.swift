@@ -11,7 +11,8 @@ struct QuantizeCommand: ParsableCommand {
             + "as PyTorch's dynamic quantization does, and the products go through oneDNN's int8 GEMM. "
             + "The file is a safetensors file: each weight is an I8 tensor under its PyTorch name and its scales "
             + "an F32 tensor '<name>_scale' (w = t[name].float() * t[name + '_scale'][:, None]). "
-            + "asr transcribe, evaluate and the recognizer read it like any checkpoint; it cannot be trained further.")
+            + "asr transcribe, evaluate and the recognizer read it like any checkpoint. Training from it would train "
+            + "the float values it stands for, not the int8 ones.")
 
     @Argument(help: "A checkpoint written by asr train (or asr average).")
     var checkpoint: String

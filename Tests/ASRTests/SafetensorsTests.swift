@@ -238,5 +238,10 @@ struct SafetensorsTests {
         let file = try content.withUnsafeBytes { try SafetensorsFile.parse($0, path: "x") }
         #expect(file.tensors["d"]!.values == [1.5] && file.tensors["b"]!.values == [1] && file.tensors["h"]!.values == [-2])
         #expect(file.metadata.isEmpty)
+        #expect(file.tensors["h"]!.dtype == "F16")
+        // Written back, what was read as Float is stored as F32 with the same values.
+        let again = try file.encoded().withUnsafeBytes { try SafetensorsFile.parse($0, path: "y") }
+        #expect(again.tensors.values.allSatisfy { $0.dtype == "F32" })
+        #expect(again.tensors.mapValues(\.values) == file.tensors.mapValues(\.values))
     }
 }

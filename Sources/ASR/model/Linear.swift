@@ -32,7 +32,7 @@ public final class Linear: Layer {
         bias.value.withUnsafeBufferPointer { b in
             for i in 0..<n { (y + i * outputSize).update(from: b.baseAddress!, count: outputSize) }
         }
-        if let q = weight.int8, !pass.training {
+        if let q = weight.int8(training: pass.training) {
             q.multiply(x.data, rows: n, ldx: inputSize, into: y, ldy: outputSize, accumulate: true, scratch: ws.int8)
         } else {
             weight.value.withUnsafeBufferPointer { w in

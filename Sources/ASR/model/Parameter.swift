@@ -29,6 +29,9 @@ public final class Parameter: @unchecked Sendable {
 
     public var count: Int { value.count }
 
+    /// The int8 form a forward pass multiplies with: none in training, which changes `value`.
+    func int8(training: Bool) -> Int8Matrix? { training ? nil : int8 }
+
     /// Replaces the values by their int8 form with per-row scales (2-D weights only).
     public func quantize() {
         precondition(shape.count == 2, "\(name): only 2-D weights are quantized")

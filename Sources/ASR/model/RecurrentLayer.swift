@@ -73,7 +73,7 @@ final class RecurrentDirection: Sendable {
         let tanhC = ws.tanhC.reserve(isLSTM ? N * H : 0)
 
         // A quantized model (never in training) multiplies in int8; the state h lies in [-1, 1].
-        let qih = training ? nil : weightIH.int8, qhh = training ? nil : weightHH.int8
+        let qih = weightIH.int8(training: training), qhh = weightHH.int8(training: training)
         if let qih {
             qih.multiply(x, rows: N, ldx: inputSize, into: gx, ldy: G, accumulate: false, scratch: ws.int8)
         } else {

@@ -102,7 +102,8 @@ public enum SafetensorsError: Error, CustomStringConvertible {
 /// The contents of a safetensors file: string metadata and named Float tensors.
 public struct SafetensorsFile {
     /// A row-major tensor. `values` are Float whatever the file stores; `dtype` says what that
-    /// is ("F32", "F16", "I8", ...). `write` stores "F32", or "I8" for integer values in -128...127.
+    /// is ("F32", "F16", "I8", ...). `write` stores I8 tensors as I8 (integer values in -128...127)
+    /// and all others as F32.
     public struct Tensor: Equatable {
         public var shape: [Int]
         public var values: [Float]
@@ -370,15 +371,14 @@ extension SafetensorsFile {
             guard elements == t.values.count else {
                 throw SafetensorsError.invalidTensor(path: path, tensor: name, reason: "\(t.values.count) values for shape \(t.shape)")
             }
-            guard t.dtype == "F32" || t.dtype == "I8" else {
-                throw SafetensorsError.invalidTensor(path: path, tensor: name, reason: "dtype \(t.dtype) is not written (expected F32 or I8)")
-            }
-            if t.dtype == "I8", let bad = t.values.first(where: { $0 != $0.rounded() || $0 < -128 || $0 > 127 }) {
+            // I8 stays I8; every other dtype was read as Float and is written as F32.
+            let dtype = t.dtype == "I8" ? "I8" : "F32"
+            if dtype == "I8", let bad = t.values.first(where: { $0 != $0.rounded() || $0 < -128 || $0 > 127 }) {
                 throw SafetensorsError.invalidTensor(path: path, tensor: name, reason: "\(bad) is not an 8-bit integer")
             }
-            let width = t.dtype == "I8" ? 1 : 4
+            let width = dtype == "I8" ? 1 : 4
             let shape = "[" + t.shape.map(String.init).joined(separator: ",") + "]"
-            fields.append("\(jsonString(name)):{\"dtype\":\"\(t.dtype)\",\"shape\":\(shape),\"data_offsets\":[\(offset),\(offset + width * elements)]}")
+            fields.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[\(offset),\(offset + width * elements)]}")
             offset += width * elements
         }
         header += fields.joined(separator: ",") + "}"
