@@ -7,6 +7,8 @@ enum Entry {
     static func main() {
         // Must come before any BLAS work: may restart the process with faster kernels.
         BLASSetup.ensureFastKernels(verbose: CommandLine.arguments.contains("--verbose"))
+        // asr runs its own threads; OpenBLAS's would only spin beside them.
+        BLASThreads.set(1)
         ASRCommand.main()
     }
 }

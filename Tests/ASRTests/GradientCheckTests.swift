@@ -167,6 +167,20 @@ struct GradientCheckTests {
         }
     }
 
+    /// Inference keeps one step's gates and states instead of every step's: the same outputs,
+    /// bit for bit, as the pass that keeps them for backward.
+    @Test(arguments: [CellType.gru, .lstm])
+    func inferenceBuffersGiveTheSameOutputs(cell: CellType) {
+        let (T, B, I) = (Self.T, Self.B, 3)
+        var rng = SeededRandom(seed: 15)
+        let encoder = PaddedStack(RecurrentEncoder.stack(cell: cell, inputSize: I, hidden: 12, layers: 2, rng: &rng))
+        let x = randomArray(T * B * I, seed: 16)
+        let kept = encoder.forwardPadded(x, T: T, B: B, lengths: Self.lengths, training: false, keep: true)
+        let inference = encoder.forwardPadded(x, T: T, B: B, lengths: Self.lengths, training: false, keep: false)
+        #expect(kept.contains { $0 != 0 })
+        #expect(kept == inference)
+    }
+
     /// Frame stacking (`model.subsample`): the output of a ragged batch is PyTorch's reshape of
     /// the zero-padded sequence, lengths round up, and the gradient is the finite difference.
     @Test(arguments: [2, 3])
@@ -209,7 +223,7 @@ struct GradientCheckTests {
         let workspace = model.makeWorkspace()
         let x = randomArray(T * B * F, seed: 41)
         let out = x.withUnsafeBufferPointer {
-            model.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, workspace: workspace, pass: .inference)
+            model.forward($0.baseAddress!, T: T, B: B, lengths: Self.lengths, workspace: workspace, pass: .checked)
         }
         #expect(out.T == 3 && out.lengths == [3, 2, 1])
         var w = randomArray(out.T * B * V, seed: 43)

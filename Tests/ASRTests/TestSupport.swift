@@ -79,12 +79,13 @@ final class PaddedStack {
     func reseedDropout(_ seed: UInt64) { stack.reseedDropout(workspace, seed) }
 
     /// Padded (T, B, I) in, padded (T, B, D·H) out (zeros on padding).
-    func forwardPadded(_ x: [Float], T: Int, B: Int, lengths: [Int], training: Bool) -> [Float] {
+    /// `keep`: keep what backward needs (false: inference's one-step buffers).
+    func forwardPadded(_ x: [Float], T: Int, B: Int, lengths: [Int], training: Bool, keep: Bool = true) -> [Float] {
         let layout = PackedLayout(lengths: lengths, T: T)
         let packed = input.reserve(layout.rows * inputSize)
         x.withUnsafeBufferPointer { layout.pack($0.baseAddress!, width: inputSize, into: packed) }
         let y = stack.forward(PackedRows(data: packed, width: inputSize, layout: layout), workspace: workspace,
-                              pass: ForwardPass(training: training))
+                              pass: ForwardPass(training: training, keepsActivations: keep))
         var out = [Float](repeating: 0, count: T * B * outputSize)
         out.withUnsafeMutableBufferPointer { y.layout.unpack(y.data, width: outputSize, into: $0.baseAddress!) }
         return out
@@ -102,6 +103,11 @@ final class PaddedStack {
     }
 }
 
+extension ForwardPass {
+    /// No dropout, activations kept: what a gradient check runs forward and then backward.
+    static let checked = ForwardPass(training: false, keepsActivations: true)
+}
+
 extension AcousticModel {
     /// The encoder alone (every layer but the classifier), for comparisons with PyTorch.
     var encoderStack: LayerStack { LayerStack(Array(layers.dropLast())) }
@@ -109,7 +115,7 @@ extension AcousticModel {
     /// Test convenience: a forward pass with a workspace of its own; the logits (T, B, V) as an array.
     func logits(_ x: [Float], T: Int, B: Int, lengths: [Int], workspace: ModelWorkspace? = nil) -> [Float] {
         let ws = workspace ?? makeWorkspace()
-        let out = x.withUnsafeBufferPointer { forward($0.baseAddress!, T: T, B: B, lengths: lengths, workspace: ws, pass: .inference) }
+        let out = x.withUnsafeBufferPointer { forward($0.baseAddress!, T: T, B: B, lengths: lengths, workspace: ws, pass: .checked) }
         return Array(UnsafeBufferPointer(start: out.logits, count: out.T * B * vocabSize))
     }
 }

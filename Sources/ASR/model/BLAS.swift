@@ -18,7 +18,13 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
 }
 
 /// OpenBLAS threads. The RNN's matrices are small (32 rows per step): one BLAS thread is
-/// faster, and `asr` runs the two directions of a layer on two threads itself.
+/// faster, and `asr` runs the two directions of a layer, or several files, on threads itself.
 public enum BLASThreads {
-    public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// `n` BLAS threads per call. With 1, OpenBLAS's idle worker threads are also stopped:
+    /// started when the library loads, they would spin on sched_yield for about 0.1 s and
+    /// take that time from the cores asr's own threads run on (measured in RESULTS.md).
+    public static func set(_ n: Int) {
+        openblas_set_num_threads(Int32(n))
+        if n == 1 { _ = blas_thread_shutdown_() }
+    }
 }

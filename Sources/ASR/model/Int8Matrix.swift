@@ -69,23 +69,14 @@ public struct Int8Matrix: Sendable, Equatable {
         if let range {
             lo = min(range.lowerBound, 0); hi = max(range.upperBound, 0)
         } else {
-            for i in 0..<n {
-                let row = x + i * ldx
-                for k in 0..<K { lo = min(lo, row[k]); hi = max(hi, row[k]) }
-            }
+            for i in 0..<n { extremes(x + i * ldx, count: K, lo: &lo, hi: &hi) }
         }
         let levels: Float = 127
         let scale = hi > lo ? (hi - lo) / levels : 1
         let zero = max(0, min(levels, (-lo / scale).rounded(.toNearestOrEven)))
         let q = scratch.bytes(n * K), acc = scratch.ints(n * M)
         let inverse = 1 / scale
-        for i in 0..<n {
-            let row = x + i * ldx, out = q + i * K
-            for k in 0..<K {
-                let v = (row[k] * inverse + zero).rounded(.toNearestOrEven)
-                out[k] = UInt8(max(0, min(levels, v)))
-            }
-        }
+        for i in 0..<n { quantizeRow(x + i * ldx, into: q + i * K, count: K, inverse: inverse, zero: zero, levels: levels) }
         // acc = (q - zero) · valuesᵀ, row-major (oneDNN's convention).
         var noOffset: Int32 = 0
         let status = values.withUnsafeBufferPointer { w in
@@ -107,6 +98,36 @@ public struct Int8Matrix: Sendable, Equatable {
                 }
             }
         }
+    }
+}
+
+// The activations' passes. Written so that they vectorize: the scalar forms would not (a float
+// to integer conversion checks its range; a min/max reduction keeps NaN rules).
+
+/// lo = min(lo, x[0..<count]), hi = max(hi, x[0..<count]), 8 lanes at a time.
+@inline(__always)
+private func extremes(_ x: UnsafePointer<Float>, count: Int, lo: inout Float, hi: inout Float) {
+    var vlo = Vec(repeating: lo), vhi = Vec(repeating: hi)
+    var k = 0
+    while k &+ 8 <= count {
+        let v = load(x + k, 8)
+        vlo = vlo.replacing(with: v, where: v .< vlo)
+        vhi = vhi.replacing(with: v, where: v .> vhi)
+        k &+= 8
+    }
+    lo = vlo.min(); hi = vhi.max()
+    while k < count { lo = min(lo, x[k]); hi = max(hi, x[k]); k &+= 1 }
+}
+
+/// q[k] = round(x[k] · inverse + zero) clamped to 0...levels, for k < count. Adding 1.5 · 2²³
+/// to a float in [0, 2²²] leaves its nearest integer (ties to even) in the low mantissa bits.
+@inline(__always)
+private func quantizeRow(_ x: UnsafePointer<Float>, into q: UnsafeMutablePointer<UInt8>, count: Int,
+                         inverse: Float, zero: Float, levels: Float) {
+    let magic: Float = 12_582_912
+    for k in 0..<count {
+        let v = max(0, min(levels, x[k] * inverse + zero))
+        q[k] = UInt8(truncatingIfNeeded: (v + magic).bitPattern)
     }
 }
 

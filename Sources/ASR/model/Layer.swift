@@ -60,6 +60,9 @@ public struct PackedRows {
 public struct ForwardPass: Sendable {
     /// Training: dropout applies and activations are kept for backward.
     public var training: Bool
+    /// Whether layers keep what backward needs (every step's gates and states): in training,
+    /// and in gradient checks of the network without dropout. Inference keeps one step's.
+    public var keepsActivations: Bool
     /// One seed per sequence of the batch (batch order): each sequence's dropout masks come
     /// from its own seed, so they do not depend on which other sequences share the batch (what
     /// lets a batch split across MPI ranks train exactly as the whole batch in one process).
@@ -69,8 +72,9 @@ public struct ForwardPass: Sendable {
     /// its workspace (`ModelWorkspace.parallelDirections`), the one place that says it.
     public internal(set) var parallelDirections = false
 
-    public init(training: Bool, sequenceSeeds: [UInt64]? = nil) {
+    public init(training: Bool, sequenceSeeds: [UInt64]? = nil, keepsActivations: Bool? = nil) {
         self.training = training
+        self.keepsActivations = keepsActivations ?? training
         self.sequenceSeeds = sequenceSeeds
     }
 

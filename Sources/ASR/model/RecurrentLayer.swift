@@ -52,6 +52,9 @@ final class RecurrentDirection: Sendable {
         let dCrec = Buffer()   // (B, H)   LSTM: to the previous step's c
         let inputGrad = Buffer()  // (N, I) this direction's part of dx
         let int8 = Int8Scratch()  // quantized models: the products' integer buffers
+        /// Whether the last forward kept every step's hPrev, cache, cPrev and tanhC (training)
+        /// or only one step's (inference: (B, ·) instead of (N, ·), less memory to touch).
+        var keptForBackward = false
     }
 
     /// The step whose state step t continues from, and how many of step t's rows do (the rest
@@ -64,13 +67,16 @@ final class RecurrentDirection: Sendable {
 
     /// x (N, I) -> this direction's columns [yOffset, yOffset + H) of y (N, yStride).
     func forward(x: UnsafePointer<Float>, layout: PackedLayout, y: UnsafeMutablePointer<Float>, yStride: Int, yOffset: Int,
-                 workspace ws: Workspace, training: Bool) {
+                 workspace ws: Workspace, training: Bool, keep: Bool) {
         let H = hidden, G = cell.gates * H, N = layout.rows
         let gx = ws.gx.reserve(N * G), gh = ws.gh.reserve(layout.B * G)
-        let hPrev = ws.hPrev.reserve(N * H), cache = ws.cache.reserve(N * 4 * H)
+        // Backward needs every step's previous state and gates; inference only the current step's.
+        ws.keptForBackward = keep
+        let kept = keep ? N : layout.B
+        let hPrev = ws.hPrev.reserve(kept * H), cache = ws.cache.reserve(kept * 4 * H)
         let isLSTM = cell == .lstm
-        let cPrev = ws.cPrev.reserve(isLSTM ? N * H : 0), c = ws.cState.reserve(isLSTM ? N * H : 0)
-        let tanhC = ws.tanhC.reserve(isLSTM ? N * H : 0)
+        let cPrev = ws.cPrev.reserve(isLSTM ? kept * H : 0), c = ws.cState.reserve(isLSTM ? N * H : 0)
+        let tanhC = ws.tanhC.reserve(isLSTM ? kept * H : 0)
 
         // A quantized model (never in training) multiplies in int8; the state h lies in [-1, 1].
         let qih = weightIH.int8(training: training), qhh = weightHH.int8(training: training)
@@ -89,8 +95,10 @@ final class RecurrentDirection: Sendable {
                 let t = reverse ? layout.T - 1 - step : step
                 let n = layout.batchSizes[t], o = layout.offsets[t]
                 guard n > 0 else { continue }
+                // Where step t's rows start in the kept buffers.
+                let k = keep ? o : 0
                 // Gather the previous states of this step's rows (zero where a sequence starts).
-                let hp = hPrev + o * H, cp = cPrev + o * H
+                let hp = hPrev + k * H, cp = cPrev + k * H
                 let prev = previous(t, layout)
                 let m = prev?.rows ?? 0
                 if let prev {
@@ -110,11 +118,11 @@ final class RecurrentDirection: Sendable {
                 switch cell {
                 case .gru:
                     gruForwardStep(rows: n, hidden: H, gx: gx + o * G, gh: gh, bih: bih.baseAddress!, bhh: bhh.baseAddress!,
-                                   hPrev: hp, h: y + o * yStride + yOffset, hStride: yStride, cache: cache + o * 4 * H)
+                                   hPrev: hp, h: y + o * yStride + yOffset, hStride: yStride, cache: cache + k * 4 * H)
                 case .lstm:
                     lstmForwardStep(rows: n, hidden: H, gx: gx + o * G, gh: gh, bih: bih.baseAddress!, bhh: bhh.baseAddress!,
-                                    cPrev: cp, c: c + o * H, tanhC: tanhC + o * H,
-                                    h: y + o * yStride + yOffset, hStride: yStride, cache: cache + o * 4 * H)
+                                    cPrev: cp, c: c + o * H, tanhC: tanhC + k * H,
+                                    h: y + o * yStride + yOffset, hStride: yStride, cache: cache + k * 4 * H)
                 }
             }
         }}}
@@ -124,6 +132,7 @@ final class RecurrentDirection: Sendable {
     /// `inputGradient`, leaves this direction's dx (N, I) in `ws.inputGrad`.
     func backward(x: UnsafePointer<Float>, layout: PackedLayout, dy: UnsafePointer<Float>, yStride: Int, yOffset: Int,
                   inputGradient: Bool, workspace ws: Workspace) {
+        precondition(ws.keptForBackward, "RecurrentDirection.backward after an inference forward")
         let H = hidden, G = cell.gates * H, N = layout.rows, B = layout.B
         let cache = ws.cache.pointer, hPrev = ws.hPrev.pointer
         let cPrev = ws.cPrev.pointer, tanhC = ws.tanhC.pointer
@@ -214,7 +223,7 @@ public final class RecurrentLayer: Layer {
         let y = ws.output.reserve(x.layout.rows * width)
         forEachDirection(parallel: ws.parallel) { d in
             directions[d].forward(x: x.data, layout: x.layout, y: y, yStride: width, yOffset: d * hidden, workspace: ws.directions[d],
-                                  training: pass.training)
+                                  training: pass.training, keep: pass.keepsActivations)
         }
         return PackedRows(data: y, width: width, layout: x.layout)
     }
