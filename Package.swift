@@ -36,6 +36,12 @@ let mpiTargets: [Target] = useMPI
 let mpiDependency: [Target.Dependency] = useMPI ? ["CMPI"] : []
 let mpiFlags: [SwiftSetting] = useMPI ? [.define("ASR_MPI")] : []
 
+// A release build links the Swift runtime and Foundation statically (what `swift build
+// --static-swift-stdlib` does; the modules are compiled for it too): `asr` then runs on a
+// machine without Swift, and starts faster, with fewer shared libraries to load and bind.
+let staticRuntime: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+let staticLink: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+
 let package = Package(
     name: "asr",
     products: [
@@ -60,27 +66,30 @@ let package = Package(
         .target(
             name: "ASR",
             dependencies: ["CSndfile", "CFFTW", "COpenBLAS", "CSamplerate", "CDNNL"] + mpiDependency,
-            swiftSettings: cpuFlags + mpiFlags
+            swiftSettings: cpuFlags + mpiFlags + staticRuntime
         ),
         // The `asr` command: a thin layer over the library.
         .executableTarget(
             name: "CLI",
             dependencies: ["ASR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/cli",
-            swiftSettings: cpuFlags
+            swiftSettings: cpuFlags + staticRuntime,
+            linkerSettings: staticLink
         ),
         // Benchmarks: `swift run -c release asr-bench --help`.
         .executableTarget(
             name: "Bench",
             dependencies: ["ASR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/swift",
-            swiftSettings: cpuFlags
+            swiftSettings: cpuFlags + staticRuntime,
+            linkerSettings: staticLink
         ),
         .testTarget(
             name: "ASRTests",
             dependencies: ["ASR"],
             resources: [.copy("fixtures")],
-            swiftSettings: cpuFlags
+            swiftSettings: cpuFlags + staticRuntime,
+            linkerSettings: staticLink
         ),
     ]
 )

@@ -19,8 +19,11 @@ public final class AudioReader {
     public let fileFrameCount: Int
     /// The rate of the samples that `next()` returns.
     public let sampleRate: Int
-    /// How many file frames one `next()` reads.
+    /// How many file frames one `next()` reads at most.
     public let chunkFrames: Int
+    /// How many it asks libsndfile for: fewer than `chunkFrames` for a short file, whose
+    /// buffer would otherwise cost more to clear than the file to decode.
+    private var readFrames = 0
 
     private var handle: OpaquePointer?
     private let resampler: Resampler?
@@ -62,7 +65,10 @@ public final class AudioReader {
             throw AudioError.invalidSampleRate(path: path, rate: rate, reason: reason)
         }
         self.sampleRate = target
-        self.interleaved = [Float](repeating: 0, count: chunkFrames * channels)
+        // One more frame than the header promises, so a file whose count is right ends in one
+        // read; if the count is short, the reads simply go on.
+        self.readFrames = min(chunkFrames, fileFrameCount + 1)
+        self.interleaved = [Float](repeating: 0, count: readFrames * channels)
         // Float reads of integer files are scaled to [-1, 1); of float files, left as stored.
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
     }
@@ -77,13 +83,13 @@ public final class AudioReader {
     public func next() throws -> [Float]? {
         guard !finished, let handle else { return nil }
         let got = interleaved.withUnsafeMutableBufferPointer {
-            Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(chunkFrames)))
+            Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(readFrames)))
         }
         if got < 0 || (got == 0 && sf_error(handle) != 0) {
             throw AudioError.readFailed(path: path, reason: String(cString: sf_strerror(handle)))
         }
         let mono = mixDown(frames: got)
-        let atEnd = got < chunkFrames
+        let atEnd = got < readFrames
         if atEnd { finished = true; close() }
         guard let resampler else { return atEnd && mono.isEmpty ? nil : mono }
         do {

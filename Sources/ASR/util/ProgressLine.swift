@@ -11,8 +11,9 @@ public final class ProgressLine {
     public init(enabled: Bool = true) { self.enabled = enabled }
 
     /// Shows `done` of `total` with `info`; prints only if enough time has passed since the
-    /// last line, or at the end (`done == total`).
-    public func show(done: Int, total: Int, info: String) {
+    /// last line, or at the end (`done == total`). `info` is only built for a line that prints
+    /// (a batch calls this after every file).
+    public func show(done: Int, total: Int, info: @autoclosure () -> String) {
         guard enabled else { return }
         let now = Date()
         guard now.timeIntervalSince(lastPrint) >= (isTerminal ? 0.2 : 10) || done == total else { return }
@@ -20,9 +21,9 @@ public final class ProgressLine {
         if isTerminal {
             let width = 24, filled = total > 0 ? width * min(done, total) / total : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            printError("\r[\(bar)] \(info)\u{1B}[K")
+            printError("\r[\(bar)] \(info())\u{1B}[K")
         } else {
-            printError(info + "\n")
+            printError(info() + "\n")
         }
     }
 
