@@ -34,8 +34,8 @@ struct DecodingOptions: ParsableArguments {
         if let beam { d.method = .beam; d.beamWidth = beam }
         if noLexicon { d.lexicon = nil; d.lexiconFile = nil }
         if let lexicon { d.method = .beam; d.lexicon = nil; d.lexiconFile = lexicon }
-        if noLM { d.lm = nil }
-        if let lm { d.method = .beam; d.lm = lm }
+        if noLM { d.lm = nil; d.lmArpa = nil }
+        if let lm { d.method = .beam; d.lm = lm; d.lmArpa = nil }
         if let lmWeight { d.lmWeight = lmWeight }
         if let wordBonus { d.wordBonus = wordBonus }
         if greedy { d.method = .greedy }

@@ -24,6 +24,8 @@ public final class AudioReader {
     /// How many it asks libsndfile for: fewer than `chunkFrames` for a short file, whose
     /// buffer would otherwise cost more to clear than the file to decode.
     private var readFrames = 0
+    /// File frames returned so far.
+    private var framesRead = 0
 
     private var handle: OpaquePointer?
     private let resampler: Resampler?
@@ -89,6 +91,11 @@ public final class AudioReader {
             throw AudioError.readFailed(path: path, reason: String(cString: sf_strerror(handle)))
         }
         let mono = mixDown(frames: got)
+        // A float file may hold NaN or infinity, which would silently empty the transcript.
+        if let bad = mono.firstIndex(where: { !$0.isFinite }) {
+            throw AudioError.nonFiniteSample(path: path, index: framesRead + bad, value: mono[bad])
+        }
+        framesRead += got
         let atEnd = got < readFrames
         if atEnd { finished = true; close() }
         guard let resampler else { return atEnd && mono.isEmpty ? nil : mono }

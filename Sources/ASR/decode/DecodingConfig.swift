@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `decoding` section of a recipe: how per-frame scores become text. Checkpoints store it
 /// as JSON (metadata `asr.decoding`); `makeDecoder` turns it into a `CTCDecoder`.
 public struct DecodingConfig: Codable, Equatable, Sendable {
@@ -12,6 +14,9 @@ public struct DecodingConfig: Codable, Equatable, Sendable {
     public var lexiconFile: String? = nil
     /// An ARPA n-gram language model over words, relative to the recipe. Default none.
     public var lm: String? = nil
+    /// The text of an ARPA model, in place of the file `lm`: how a checkpoint stores the
+    /// recipe's LM (a checkpoint never names a file to open).
+    public var lmArpa: String? = nil
     /// Weight of the language model's log-probability (shallow fusion). Default 0.5.
     public var lmWeight: Double = 0.5
     /// Added per word (counters the LM's preference for short outputs). Default 0.
@@ -20,7 +25,8 @@ public struct DecodingConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case method, beamWidth = "beam_width", lexicon, lexiconFile = "lexicon_file", lm, lmWeight = "lm_weight", wordBonus = "word_bonus"
+        case method, beamWidth = "beam_width", lexicon, lexiconFile = "lexicon_file", lm, lmArpa = "lm_arpa", lmWeight = "lm_weight"
+        case wordBonus = "word_bonus"
     }
 
     public init(from decoder: Decoder) throws {
@@ -32,6 +38,7 @@ public struct DecodingConfig: Codable, Equatable, Sendable {
         lexicon = try c.decodeIfPresent([String].self, forKey: .lexicon)
         lexiconFile = try c.decodeIfPresent(String.self, forKey: .lexiconFile)
         lm = try c.decodeIfPresent(String.self, forKey: .lm)
+        lmArpa = try c.decodeIfPresent(String.self, forKey: .lmArpa)
         lmWeight = try c.value(.lmWeight, or: d.lmWeight)
         wordBonus = try c.value(.wordBonus, or: d.wordBonus)
     }
@@ -42,12 +49,13 @@ public struct DecodingConfig: Codable, Equatable, Sendable {
             throw ConfigError(path: "decoding.lexicon_file", message: "give either lexicon or lexicon_file, not both")
         }
         if let lexicon, lexicon.isEmpty { throw ConfigError(path: "decoding.lexicon", message: "the word list is empty") }
+        if lm != nil && lmArpa != nil { throw ConfigError(path: "decoding.lm_arpa", message: "give either lm or lm_arpa, not both") }
     }
 }
 
 /// The decoder a `decoding` section describes: a `GreedyDecoder` for `greedy`; for `beam`, a
 /// `BeamSearchDecoder` of width `beam_width` with the lexicon (`lexicon` words or
-/// `lexicon_file`) and the ARPA language model (`lm`) the section names, fused with `lm_weight`
+/// `lexicon_file`) and the ARPA language model (`lm`, or its text `lm_arpa`) the section names, fused with `lm_weight`
 /// and `word_bonus`. The beam decoder returns one hypothesis per utterance (`nBest` 1).
 /// File paths are opened as written (a `ResolvedRecipe` has made a recipe's absolute).
 /// Throws `DecodeError` for a bad lexicon, `ARPAError` for a bad language model.
@@ -56,7 +64,31 @@ public func makeDecoder(_ config: DecodingConfig, symbols: Vocabulary) throws ->
     var lexicon: Lexicon?
     if let words = config.lexicon { lexicon = try Lexicon(words: words, symbols: symbols, source: "decoding.lexicon") }
     if let file = config.lexiconFile { lexicon = try Lexicon(contentsOf: file, symbols: symbols) }
-    let lm = try config.lm.map { try ARPALanguageModel(contentsOf: $0) }
+    let lm = try config.lmArpa.map { try ARPALanguageModel(text: $0, name: "decoding.lm_arpa") }
+        ?? config.lm.map { try ARPALanguageModel(contentsOf: $0) }
     let options = BeamSearchOptions(beamWidth: config.beamWidth, nBest: 1, lmWeight: config.lmWeight, wordBonus: config.wordBonus)
     return try BeamSearchDecoder(symbols: symbols, options: options, lexicon: lexicon, languageModel: lm)
+}
+
+extension DecodingConfig {
+    /// This decoding with the lexicon's words and the LM's text in place of their files: what
+    /// a checkpoint stores, so that loading one never opens a path found inside it.
+    public func selfContained(symbols: Vocabulary) throws -> DecodingConfig {
+        var stored = self
+        if let file = lexiconFile {
+            stored.lexicon = try Lexicon(contentsOf: file, symbols: symbols).words
+            stored.lexiconFile = nil
+        }
+        if let file = lm {
+            do { stored.lmArpa = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw ConfigError(path: "decoding.lm", message: "\(file): cannot read: \((error as NSError).localizedDescription)")
+            }
+            stored.lm = nil
+        }
+        return stored
+    }
+
+    /// The files this decoding would open (a lexicon file, an LM), which a checkpoint's stored
+    /// decoding must not name.
+    var files: [String] { [lexiconFile, lm].compactMap { $0 } }
 }

@@ -128,12 +128,20 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         if !SampleRateLimits.range.contains(sampleRate) {
             throw fail("sample_rate", "\(sampleRate) Hz is out of range (expected \(SampleRateLimits.range.lowerBound) to \(SampleRateLimits.range.upperBound) Hz)")
         }
-        if frameShiftMs <= 0 { throw fail("frame_shift_ms", "expected a positive number, got \(frameShiftMs)") }
+        // Ranges first, each a closed range (NaN is in none): the sizes below are derived from
+        // these, and a stranger's file (a checkpoint's metadata) may hold anything.
+        if !(0.1...1000).contains(frameLengthMs) { throw fail("frame_length_ms", "expected 0.1 to 1000 ms, got \(frameLengthMs)") }
+        if !(0.1...1000).contains(frameShiftMs) { throw fail("frame_shift_ms", "expected 0.1 to 1000 ms, got \(frameShiftMs)") }
+        if !(3...1024).contains(melBins) { throw fail("num_mel_bins", "expected 3 to 1024, got \(melBins)") }
+        if !(0...1000).contains(dither) { throw fail("dither", "expected 0 to 1000, got \(dither)") }
+        if !(0...10_000).contains(cepstralLifter) { throw fail("cepstral_lifter", "expected 0 to 10000, got \(cepstralLifter)") }
+        if !(0...1e30).contains(energyFloor) { throw fail("energy_floor", "expected 0 to 1e30, got \(energyFloor)") }
+        if !(0...1).contains(blackmanCoeff) { throw fail("blackman_coeff", "expected 0 to 1, got \(blackmanCoeff)") }
+        if !lowFreq.isFinite { throw fail("low_freq", "expected a number of Hz, got \(lowFreq)") }
+        if !highFreq.isFinite { throw fail("high_freq", "expected a number of Hz, got \(highFreq)") }
         if frameLength < 2 { throw fail("frame_length_ms", "gives \(frameLength) samples per frame; expected at least 2") }
         if frameShift < 1 { throw fail("frame_shift_ms", "gives \(frameShift) samples; expected at least 1") }
-        if dither < 0 { throw fail("dither", "expected 0 or more, got \(dither)") }
         if !(0...1).contains(preemphasisCoefficient) { throw fail("preemphasis_coefficient", "expected 0 to 1, got \(preemphasisCoefficient)") }
-        if melBins < 3 { throw fail("num_mel_bins", "expected at least 3, got \(melBins)") }
         let nyquist = Double(sampleRate) / 2
         let high = highFreq > 0 ? highFreq : nyquist + highFreq
         if lowFreq < 0 || lowFreq >= nyquist { throw fail("low_freq", "expected 0 to \(nyquist) Hz (Nyquist), got \(lowFreq)") }
@@ -143,8 +151,6 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         if type == .mfcc && (numCeps < 1 || numCeps > melBins) {
             throw fail("num_ceps", "expected 1 to num_mel_bins (\(melBins)), got \(numCeps)")
         }
-        if cepstralLifter < 0 { throw fail("cepstral_lifter", "expected 0 or more, got \(cepstralLifter)") }
-        if energyFloor < 0 { throw fail("energy_floor", "expected 0 or more, got \(energyFloor)") }
         if !(0...4).contains(deltaOrder) { throw fail("delta_order", "expected 0 to 4, got \(deltaOrder)") }
         if !(1...10).contains(deltaWindow) { throw fail("delta_window", "expected 1 to 10, got \(deltaWindow)") }
         if let stats = cmvnStatistics, stats.dimension != dimension {

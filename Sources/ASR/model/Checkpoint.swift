@@ -12,6 +12,8 @@ import Foundation
 /// in a second file, written by the trainer (`Adam.state()`).
 public struct Checkpoint {
     public static let formatVersion = "1"
+    /// The largest model a checkpoint may describe (400 MB of float weights).
+    public static let maxParameters = 100_000_000
 
     public var model: AcousticModel
     public var features: FeatureConfig
@@ -26,8 +28,15 @@ public struct Checkpoint {
         self.extra = extra
     }
 
-    /// Writes the checkpoint atomically (temporary file, fsync, rename).
+    /// Writes the checkpoint atomically (temporary file, fsync, rename). A weight that is not
+    /// a finite number (a run that diverged, an average of such runs) is refused, not written.
     public func save(to path: String) throws {
+        for p in model.parameters {
+            if let bad = p.value.firstIndex(where: { !$0.isFinite }) {
+                throw CheckpointError(path: path, message: "not written: \(p.name)[\(bad)] is \(p.value[bad]); a checkpoint holds finite "
+                                      + "weights only (did training diverge?)")
+            }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
@@ -85,6 +94,17 @@ public struct Checkpoint {
             try config.validate()
         } catch {
             throw CheckpointError(path: path, message: "metadata 'asr.model': \(error)")
+        }
+        // The metadata must describe the tensors the file holds before a model is built from it
+        // (building allocates every weight): same number of values, and at most maxParameters.
+        let held = file.tensors.filter { !$0.key.hasSuffix(SafetensorsFile.scaleSuffix) }.values.reduce(0) { $0 + $1.values.count }
+        guard let needed = config.parameterCount(inputSize: inputSize, vocabSize: tokens.count), needed <= maxParameters else {
+            throw CheckpointError(path: path, message: "metadata 'asr.model' describes a model of more than \(maxParameters) parameters; "
+                                  + "asr loads models up to that size")
+        }
+        guard needed == held else {
+            throw CheckpointError(path: path, message: "metadata 'asr.model' describes a model of \(needed) parameters, but the file "
+                                  + "holds \(held) weight values; the file is inconsistent, was it edited?")
         }
         let model = AcousticModel(config: config, inputSize: inputSize, vocabSize: tokens.count)
         try loadParameters(model.parameters, from: file, path: path)

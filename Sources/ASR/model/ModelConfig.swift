@@ -44,7 +44,37 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(1...4096).contains(hiddenSize) { throw fail("hidden_size", "expected 1 to 4096, got \(hiddenSize)") }
         if !(1...16).contains(layers) { throw fail("layers", "expected 1 to 16, got \(layers)") }
         if !(0..<1).contains(dropout) { throw fail("dropout", "expected 0 to less than 1, got \(dropout)") }
-        if projection < 0 { throw fail("projection", "expected 0 (none) or a size, got \(projection)") }
+        if !(0...4096).contains(projection) { throw fail("projection", "expected 0 (none) to 4096, got \(projection)") }
         if !(1...8).contains(subsample) { throw fail("subsample", "expected 1 (none) to 8 feature frames per model frame, got \(subsample)") }
+    }
+
+    /// Parameters of the model this configuration builds on `inputSize` features and
+    /// `vocabSize` outputs, counted without building it; nil if the count overflows. A
+    /// checkpoint's metadata is checked with it before any weight is allocated.
+    public func parameterCount(inputSize: Int, vocabSize: Int) -> Int? {
+        var total = 0, ok = true
+        func add(_ factors: Int...) {
+            var product = 1
+            for f in factors {
+                let (p, overflow) = product.multipliedReportingOverflow(by: f)
+                ok = ok && !overflow && f >= 0
+                product = p
+            }
+            let (t, overflow) = total.addingReportingOverflow(product)
+            ok = ok && !overflow
+            total = t
+        }
+        let (stacked, overflow) = inputSize.multipliedReportingOverflow(by: subsample)
+        guard !overflow else { return nil }
+        var width = stacked
+        if projection > 0 { add(projection, width); add(projection); width = projection }
+        let directions = bidirectional ? 2 : 1, gates = cell.gates * hiddenSize
+        for layer in 0..<layers {
+            let input = layer == 0 ? width : hiddenSize * directions
+            // weight_ih, weight_hh, bias_ih, bias_hh of each direction.
+            add(directions, gates, input); add(directions, gates, hiddenSize); add(directions, 2, gates)
+        }
+        add(vocabSize, hiddenSize * directions); add(vocabSize)
+        return ok ? total : nil
     }
 }

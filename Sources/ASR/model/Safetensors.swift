@@ -433,6 +433,9 @@ public func loadParameters(_ params: [Parameter], from file: SafetensorsFile, pa
     for p in params {
         p.int8 = quantized[p.name]
         p.value = p.int8?.dequantized() ?? file.tensors[p.name]!.values
+        if let bad = p.value.firstIndex(where: { !$0.isFinite }) {
+            throw SafetensorsError.invalidTensor(path: path, tensor: p.name, reason: "value \(bad) is \(p.value[bad]); weights must be finite numbers")
+        }
     }
 }
 

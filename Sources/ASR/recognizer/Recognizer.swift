@@ -128,9 +128,17 @@ public final class Recognizer: Sendable {
             greedy.method = .greedy
             return greedy
         }
-        do { return try JSONDecoder().decode(DecodingConfig.self, from: Data(json.utf8)) } catch {
+        let stored: DecodingConfig
+        do { stored = try JSONDecoder().decode(DecodingConfig.self, from: Data(json.utf8)) } catch {
             throw CheckpointError(path: path, message: "metadata 'asr.decoding': \(describeDecodingError(error, json: Data(json.utf8)))")
         }
+        // A checkpoint is a stranger's file: a path inside it is never opened.
+        if let file = stored.files.first {
+            throw CheckpointError(path: path, message: "metadata 'asr.decoding' names the file '\(file)'; asr never opens a path "
+                                  + "found inside a checkpoint (a stored lexicon is a word list, a stored LM its ARPA text). "
+                                  + "Give the file on the command line (--lexicon, --lm) or retrain")
+        }
+        return stored
     }
 
     /// Seconds of audio per output frame of the model.

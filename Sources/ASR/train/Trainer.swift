@@ -331,10 +331,12 @@ public final class Trainer {
 
     /// The recipe's decoding section as JSON, with its file paths absolute (as resolved), so
     /// that the checkpoint alone tells `asr transcribe` how to decode.
+    /// The recipe's decoding, self-contained (its lexicon and LM inside), as JSON.
     private func decodingMetadata() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(resolved.decoding), as: UTF8.self)
+        let stored = try resolved.decoding.selfContained(symbols: try Vocabulary(tokenizer.symbols))
+        return String(decoding: try encoder.encode(stored), as: UTF8.self)
     }
 
     /// What rank 0 says when mpirun stops it because another rank failed.
