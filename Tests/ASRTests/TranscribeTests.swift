@@ -157,6 +157,21 @@ final class TranscribeTests {
         #expect(error["file"] as? String == odd && error["error"] as? String == "a \"b\"")
     }
 
+    /// JSON has no NaN or infinity: whatever a result holds, every JSON output parses (issue 17:
+    /// a NaN confidence once gave `nan` in JSON lines and `{}` from --format json).
+    @Test func nonFiniteNumbersNeverReachJSON() throws {
+        let word = TimedWord(word: "seven", frames: 3...9, start: 0.03, end: .infinity, confidence: .nan)
+        let result = RecognitionResult(text: "seven", words: [word], confidence: .nan, duration: 1.25)
+        for pretty in [false, true] {
+            let text = TranscriptRenderer.json(file: "a.wav", result, pretty: pretty)
+            #expect(!text.contains("nan") && !text.contains("inf"))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            #expect(object["confidence"] as? Double == 0 && object["text"] as? String == "seven")
+        }
+        let stream = TranscriptRenderer.streamLine(.final(result))
+        #expect(try JSONSerialization.jsonObject(with: Data(stream.utf8)) is [String: Any])
+    }
+
     @Test func subtitlesGroupWordsIntoTimedCues() {
         func word(_ w: String, _ start: Double, _ end: Double) -> TimedWord {
             TimedWord(word: w, frames: 0...0, start: start, end: end, confidence: 1)

@@ -152,7 +152,9 @@ public enum TranscriptRenderer {
     }
 }
 
-private func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+/// `x` to 3 decimals. JSON has no NaN or infinity: a non-finite value (which the checks on
+/// weights and samples should never let through) is written as 0, never as `nan`.
+func round3(_ x: Double) -> Double { x.isFinite ? (x * 1000).rounded() / 1000 : 0 }
 
 extension TranscriptRenderer {
     /// One JSON line of a live stream: {"type": "partial"|"final", "text", "confidence",
