@@ -316,6 +316,9 @@ struct DecoderTests {
         ("\\data\\\nngram 1=2\n\\1-grams:\n-1 a\n-1 a\n\\end\\\n", 5, "listed twice"),
         ("\\data\\\nngram 1=1\n\\2-grams:\n", 3, "expected the \\1-grams: section"),
         ("\\data\\\nngram 1=1\nngram 2=0\n\\1-grams:\n-1 a -x\n\\2-grams:\n\\end\\\n", 5, "backoff weight '-x'"),
+        // Counts are checked against the file, never used to reserve memory (issue 17: 52 GB, a trap).
+        ("\\data\\\nngram 1=1000000000\n\\1-grams:\n-1 a\n\\end\\\n", 2, "cannot hold that many 1-grams"),
+        ("\\data\\\nngram 1=9223372036854775807\n\\1-grams:\n-1 a\n\\end\\\n", 2, "only 3 more lines"),
     ])
     func arpaMalformedLineNamesTheLine(text: String, line: Int, reason: String) throws {
         let folder = Fixtures.scratch()

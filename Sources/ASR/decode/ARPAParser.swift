@@ -63,6 +63,11 @@ struct ARPAParser {
                 throw fail(number, "ngram \(n)=...: expected the count of order \(result.counts.count + 1) (orders 1, 2, ... in turn)")
             }
             guard count >= 0 else { throw fail(number, "ngram \(n)=\(count): a count cannot be negative") }
+            // Each n-gram takes a line: a count beyond the lines left is wrong, and is never
+            // used to reserve memory.
+            guard count <= lines.count else {
+                throw fail(number, "ngram \(n)=\(count): the file has only \(lines.count) more lines, so it cannot hold that many \(n)-grams")
+            }
             result.counts.append(count)
             line = next()
         }
