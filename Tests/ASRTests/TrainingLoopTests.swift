@@ -120,6 +120,61 @@ struct TrainingLoopTests {
         #expect(resumed == straight, "resumed run differs from the uninterrupted one")
     }
 
+    /// A kill at each step of an epoch's commit (a fault hook stops the run there, as a kill
+    /// would, so no luck of timing is involved): --resume then finishes the run with the weights,
+    /// best model and log of a run that was never stopped, and no temporary file is left.
+    @Test func aKillAtAnyStepOfTheEpochCommitResumesToTheSameRun() throws {
+        struct Killed: Error {}
+        let recordings = try #require(Fixtures.fsdd, "FSDD recordings not found beside the checkout (../shared/data/fsdd)")
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var (recipe, _) = try smallRecipe(in: dir, recordings: recordings, epochs: 3)
+        recipe.model.dropout = 0.2
+        recipe.training.batchSize = 4
+        /// Runs into `output`; with `kill`, stops at that step of epoch `killEpoch` (returns
+        /// whether the step was reached: "best" runs only in epochs that improve).
+        @discardableResult
+        func run(_ output: String, resume: Bool, kill: String? = nil, killEpoch: Int = 0) throws -> Bool {
+            var r = recipe
+            r.output = dir.appendingPathComponent(output).path
+            let path = dir.appendingPathComponent("\(output).json").path
+            try JSONEncoder().encode(r).write(to: URL(fileURLWithPath: path))
+            let trainer = try Trainer(recipe: try Recipe.load(path), recipePath: path) { _ in }
+            if let kill { trainer.faultHook = { step, epoch in if step == kill && epoch == killEpoch { throw Killed() } } }
+            do { _ = try trainer.run(resume: resume) } catch is Killed { return true }
+            return false
+        }
+        func files(_ folder: String) throws -> (last: [String: [Float]], best: [String: [Float]], log: [Int]) {
+            let log = try String(contentsOfFile: "\(folder)/log.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+                (try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["epoch"] as! Int
+            }
+            return (try SafetensorsFile.read("\(folder)/last.safetensors").tensors.mapValues(\.values),
+                    try SafetensorsFile.read("\(folder)/best.safetensors").tensors.mapValues(\.values), log)
+        }
+        try run("straight", resume: false)
+        let straight = try files(dir.appendingPathComponent("straight").path)
+        #expect(straight.log == [1, 2, 3])
+        var killed = 0
+        for epoch in [1, 2] {
+            for step in ["checkpoint", "optimizer", "last", "best", "log", "state", "cleanup"] {
+                let output = "killed-\(step)-\(epoch)"
+                guard try run(output, resume: false, kill: step, killEpoch: epoch) else {
+                    #expect(step == "best", "epoch \(epoch) never reached step \(step)")
+                    continue
+                }
+                killed += 1
+                try run(output, resume: true)
+                let resumed = try files(dir.appendingPathComponent(output).path)
+                #expect(resumed.last == straight.last, "killed at \(step) of epoch \(epoch): the resumed run's weights differ")
+                #expect(resumed.best == straight.best, "killed at \(step) of epoch \(epoch): best.safetensors differs")
+                #expect(resumed.log == [1, 2, 3], "killed at \(step) of epoch \(epoch): log.jsonl holds epochs \(resumed.log)")
+                let left = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(output).path)
+                #expect(!left.contains { $0.contains(".tmp-") }, "killed at \(step) of epoch \(epoch): \(left)")
+            }
+        }
+        #expect(killed >= 13)
+    }
+
     /// `training.average_last` 3 over 5 epochs keeps epochs 3-5, writes their mean to
     /// averaged.safetensors and reports on it; `average` refuses checkpoints of another model.
     @Test func averageLastScoresTheMeanOfTheLastEpochs() throws {

@@ -99,7 +99,10 @@ public final class Trainer {
         // This thread's buffers for the model; the two directions of a layer on two threads.
         let workspace = model.makeWorkspace()
         workspace.parallelDirections = training.threads >= 2
-        if root { try saveRecipe() }
+        if root {
+            removeTemporaryFiles()
+            try saveRecipe()
+        }
         log("model: \(recipe.model.layers) x \(recipe.model.bidirectional ? "bi" : "")\(recipe.model.cell.rawValue.uppercased()) "
             + "\(recipe.model.hiddenSize), \(model.parameterCount) parameters; \(data.train.count) training utterances"
             + (recipe.data.connectedDigits.map { " + \($0.trainPerEpoch) connected per epoch" } ?? "")
@@ -228,7 +231,6 @@ public final class Trainer {
                 state.epochsWithoutImprovement += 1
             }
             try saveEpoch(epoch: epoch, model: model, optimizer: optimizer, state: &state, best: improved)
-            if root { try appendLog(record) }
             log(describe(record, best: improved))
             if let stopAfter, epoch >= stopAfter { return state.history }
             if training.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= training.earlyStoppingPatience {
@@ -298,9 +300,13 @@ public final class Trainer {
         return path
     }
 
-    /// Writes the epoch's checkpoint and optimiser state, then the state that points to them
-    /// (atomically), then best/last copies. A kill at any point leaves a consistent state.json.
-    /// Ranks other than 0 only record in `state` what rank 0 wrote.
+    /// Commits an epoch as one step. Every file is written (each atomically: temporary file,
+    /// fsync, rename) before state.json, which points at them, is replaced last: the
+    /// checkpoint, the optimiser state, last.safetensors, best.safetensors, then log.jsonl
+    /// rewritten whole from the state's history. A kill or a full disk anywhere before
+    /// state.json leaves the previous epoch's state, which --resume continues from (the epoch
+    /// is run again and gives the same weights); after it, the new one. Ranks other than 0 only
+    /// record in `state` what rank 0 wrote. `faultHook` sees each step's name.
     private func saveEpoch(epoch: Int, model: AcousticModel, optimizer: Adam, state: inout TrainerState, best: Bool) throws {
         let name = String(format: "epoch-%03d", epoch)
         guard communicator.isRoot else {
@@ -309,28 +315,40 @@ public final class Trainer {
             state.optimizer = "\(name).optimizer.safetensors"
             return
         }
+        func step(_ name: String, _ write: () throws -> Void) throws {
+            try faultHook?(name, epoch)
+            try write()
+        }
         let checkpoint = Checkpoint(model: model, features: recipe.features, tokens: tokenizer.symbols,
                                     extra: ["asr.epoch": String(epoch), "asr.recipe": recipe.name,
                                             "asr.decoding": try decodingMetadata()])
-        try checkpoint.save(to: "\(folder)/\(name).safetensors")
+        try step("checkpoint") { try checkpoint.save(to: "\(folder)/\(name).safetensors") }
         var optimizerState = optimizer.state()
         optimizerState.metadata["asr.epoch"] = String(epoch)
-        try optimizerState.write(to: "\(folder)/\(name).optimizer.safetensors")
-        state.epochsDone = epoch
-        state.checkpoint = "\(name).safetensors"
-        state.optimizer = "\(name).optimizer.safetensors"
-        try state.save("\(folder)/state.json")
-        try checkpoint.save(to: "\(folder)/last.safetensors")
-        if best { try checkpoint.save(to: "\(folder)/best.safetensors") }
-        // Keep the last two epochs' files, and more models when the report averages the last N.
-        let staleModel = String(format: "epoch-%03d", epoch - max(2, recipe.training.averageLast))
-        let staleOptimizer = String(format: "epoch-%03d", epoch - 2)
-        try? FileManager.default.removeItem(atPath: "\(folder)/\(staleModel).safetensors")
-        try? FileManager.default.removeItem(atPath: "\(folder)/\(staleOptimizer).optimizer.safetensors")
+        try step("optimizer") { try optimizerState.write(to: "\(folder)/\(name).optimizer.safetensors") }
+        try step("last") { try checkpoint.save(to: "\(folder)/last.safetensors") }
+        if best { try step("best") { try checkpoint.save(to: "\(folder)/best.safetensors") } }
+        var next = state
+        next.epochsDone = epoch
+        next.checkpoint = "\(name).safetensors"
+        next.optimizer = "\(name).optimizer.safetensors"
+        try step("log") { try writeLog(next.history) }
+        try step("state") { try next.save("\(folder)/state.json") }
+        state = next
+        try step("cleanup") {
+            // Keep the last two epochs' files, and more models when the report averages the last N.
+            let staleModel = String(format: "epoch-%03d", epoch - max(2, recipe.training.averageLast))
+            let staleOptimizer = String(format: "epoch-%03d", epoch - 2)
+            try? FileManager.default.removeItem(atPath: "\(folder)/\(staleModel).safetensors")
+            try? FileManager.default.removeItem(atPath: "\(folder)/\(staleOptimizer).optimizer.safetensors")
+        }
     }
 
-    /// The recipe's decoding section as JSON, with its file paths absolute (as resolved), so
-    /// that the checkpoint alone tells `asr transcribe` how to decode.
+    /// Called with the name of each step of an epoch's commit before it runs ("checkpoint",
+    /// "optimizer", "last", "best", "log", "state", "cleanup"): tests throw from it to stop a
+    /// run at that step, as a kill would. nil (always, outside tests).
+    var faultHook: ((_ step: String, _ epoch: Int) throws -> Void)?
+
     /// The recipe's decoding, self-contained (its lexicon and LM inside), as JSON.
     private func decodingMetadata() throws -> String {
         let encoder = JSONEncoder()
@@ -352,17 +370,26 @@ public final class Trainer {
         try writeFileAtomically(try encoder.encode(recipe), to: "\(folder)/recipe.json")
     }
 
-    private func appendLog(_ record: EpochRecord) throws {
+    /// Removes what an earlier run killed mid-write left: the temporary files of atomic writes
+    /// (".NAME.tmp-PID"), never read by anything.
+    private func removeTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names where name.hasPrefix(".") && name.range(of: #"\.tmp-[0-9]+$"#, options: .regularExpression) != nil {
+            try? FileManager.default.removeItem(atPath: "\(folder)/\(name)")
+        }
+    }
+
+    /// log.jsonl: one JSON line per finished epoch, rewritten whole (atomically) from the
+    /// history, so it always agrees with state.json.
+    private func writeLog(_ history: [EpochRecord]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var line = try encoder.encode(record)
-        line.append(0x0A)
-        let path = "\(folder)/log.jsonl"
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: line)
+        var data = Data()
+        for record in history {
+            data.append(try encoder.encode(record))
+            data.append(0x0A)
+        }
+        try writeFileAtomically(data, to: "\(folder)/log.jsonl")
     }
 
     private func describe(_ r: EpochRecord, best: Bool) -> String {
