@@ -126,3 +126,23 @@ final class HostileInputTests {
         }
     }
 }
+
+/// Extreme recipe values end with an error that names the key, not a crash or a hang.
+@Test(arguments: [
+    ("data.connected_digits.max_digits=0", "data.connected_digits.max_digits"),        // was a Range trap
+    ("data.connected_digits.max_digits=-3", "data.connected_digits.max_digits"),
+    ("training.spec_augment.freq_width=9223372036854775807", "training.spec_augment.freq_width"),   // was an overflow trap
+    ("training.spec_augment.time_masks=2147483648", "training.spec_augment.time_masks"),            // was a hang
+    ("features.frame_length_ms=18446744073709551616", "features.frame_length_ms"),                  // was a trap
+    ("features.num_mel_bins=1000000000", "features.num_mel_bins"),                                  // was a hang
+    ("model.projection=1000000000", "model.projection"),
+])
+func extremeRecipeValuesNameTheKey(setting: String, key: String) throws {
+    let recipe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../recipes/digits.json").path
+    do {
+        _ = try Recipe.load(recipe, overrides: [setting])
+        Issue.record("\(setting) was accepted")
+    } catch {
+        #expect("\(error)".contains(key), "\(setting): \(error)")
+    }
+}

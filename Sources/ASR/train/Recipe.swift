@@ -168,11 +168,13 @@ public struct ConnectedDigitsConfig: Codable, Equatable, Sendable {
         maxDigits = try c.value(.maxDigits, or: d.maxDigits)
         gapMs = try c.value(.gapMs, or: d.gapMs)
         seed = try c.value(.seed, or: d.seed)
-        if !(1...maxDigits).contains(minDigits) || maxDigits > 20 {
-            throw ConfigError(path: "data.connected_digits.min_digits", message: "expected 1 <= min_digits <= max_digits <= 20")
-        }
-        if gapMs.count != 2 || gapMs[0] < 0 || gapMs[0] > gapMs[1] {
-            throw ConfigError(path: "data.connected_digits.gap_ms", message: "expected [low, high] milliseconds with 0 <= low <= high, got \(gapMs)")
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(path: "data.connected_digits.\(key)", message: message) }
+        if !(1...20).contains(maxDigits) { throw fail("max_digits", "expected 1 to 20, got \(maxDigits)") }
+        if !(1...maxDigits).contains(minDigits) { throw fail("min_digits", "expected 1 to max_digits (\(maxDigits)), got \(minDigits)") }
+        if !(0...1_000_000).contains(trainPerEpoch) { throw fail("train_per_epoch", "expected 0 to 1000000, got \(trainPerEpoch)") }
+        if !(0...1_000_000).contains(testCount) { throw fail("test_count", "expected 0 to 1000000, got \(testCount)") }
+        if gapMs.count != 2 || !(0...10_000).contains(gapMs[0]) || !(gapMs[0]...10_000).contains(gapMs[1]) {
+            throw fail("gap_ms", "expected [low, high] milliseconds with 0 <= low <= high <= 10000, got \(gapMs)")
         }
     }
 }

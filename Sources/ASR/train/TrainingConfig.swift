@@ -125,8 +125,10 @@ public struct SpecAugmentConfig: Codable, Equatable, Sendable {
 
     public func validate() throws {
         func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(path: "training.spec_augment.\(key)", message: message) }
-        for (key, v) in [("freq_masks", freqMasks), ("freq_width", freqWidth), ("time_masks", timeMasks), ("time_width", timeWidth)] where v < 0 {
-            throw fail(key, "expected 0 or more, got \(v)")
+        // Upper bounds too: a width is drawn as rng % (width + 1), and each mask is a loop.
+        for (key, v, most) in [("freq_masks", freqMasks, 100), ("freq_width", freqWidth, 10_000),
+                               ("time_masks", timeMasks, 100), ("time_width", timeWidth, 10_000)] where !(0...most).contains(v) {
+            throw fail(key, "expected 0 to \(most), got \(v)")
         }
         if !(0...1).contains(maxTimeShare) { throw fail("max_time_share", "expected 0 to 1, got \(maxTimeShare)") }
     }
