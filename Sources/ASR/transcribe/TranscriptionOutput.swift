@@ -58,6 +58,7 @@ public final class TranscriptionOutput {
             printError("\(path): cut off a partial last line (\(bytes.count - complete) bytes) left by an interrupted run\n")
         }
         var files: Set<String> = []
+        var kept = Data(), failed = 0
         for (i, slice) in bytes[..<complete].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where !slice.isEmpty {
             let line = String(decoding: slice, as: UTF8.self)
             if line.hasPrefix("{") {
@@ -65,10 +66,18 @@ public final class TranscriptionOutput {
                       let file = object["file"] as? String else {
                     throw ConfigError(path: "\(path):\(i + 1)", message: "not a JSON line with a \"file\" key; is this the output of asr transcribe?")
                 }
+                // A file that failed is not done: its error line goes, and it is tried again.
+                if object["error"] != nil { failed += 1; continue }
                 files.insert(file)
             } else {
                 files.insert(String(line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)[0]))
             }
+            kept.append(contentsOf: slice)
+            kept.append(UInt8(ascii: "\n"))
+        }
+        if failed > 0 {
+            try writeFileAtomically(kept, to: path)
+            printError("\(path): \(failed) file\(failed == 1 ? "" : "s") failed in the earlier run; trying \(failed == 1 ? "it" : "them") again\n")
         }
         return files
     }
