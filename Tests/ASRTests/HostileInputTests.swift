@@ -50,6 +50,14 @@ final class HostileInputTests {
         #expect(loadError(bigger).contains("but the file holds"))
     }
 
+    @Test func aRunFolderStandsForItsBestModel() throws {
+        let run = dir.appendingPathComponent("run").path
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        #expect(loadError(run).contains("a folder without best.safetensors"))
+        try FileManager.default.copyItem(atPath: try checkpoint(), toPath: run + "/best.safetensors")
+        #expect(loadError(run) == "loaded")
+    }
+
     @Test func featureSettingsAreCheckedBeforeUse() throws {
         let ok = try checkpoint()
         let cases: [(String, Any, String)] = [
@@ -136,6 +144,8 @@ final class HostileInputTests {
     ("features.frame_length_ms=18446744073709551616", "features.frame_length_ms"),                  // was a trap
     ("features.num_mel_bins=1000000000", "features.num_mel_bins"),                                  // was a hang
     ("model.projection=1000000000", "model.projection"),
+    ("name=../x", "name"),                                                                          // wrote outside runs/
+    ("name=a/b", "name"),
 ])
 func extremeRecipeValuesNameTheKey(setting: String, key: String) throws {
     let recipe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../recipes/digits.json").path

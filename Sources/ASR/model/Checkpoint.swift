@@ -51,7 +51,16 @@ public struct Checkpoint {
 
     /// Reads and validates a checkpoint: the metadata must describe a model whose every tensor
     /// is present with its exact shape.
+    /// A run folder (what `asr train` writes) stands for its best.safetensors.
     public static func load(from path: String) throws -> Checkpoint {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            let best = (path.hasSuffix("/") ? path : path + "/") + "best.safetensors"
+            guard FileManager.default.fileExists(atPath: best) else {
+                throw CheckpointError(path: path, message: "a folder without best.safetensors; pass a checkpoint file or a run folder of asr train")
+            }
+            return try load(from: best)
+        }
         let file = try SafetensorsFile.read(path)
         func field(_ key: String) throws -> String {
             guard let value = file.metadata[key] else {

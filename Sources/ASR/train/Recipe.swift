@@ -40,6 +40,12 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     /// Checks every section; errors name the key path.
     public func validate() throws {
+        // The name becomes a folder under runs/: one plain name, never a path out of it.
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        guard !name.isEmpty, name.count <= 100, !name.hasPrefix("."), name.allSatisfy(allowed.contains) else {
+            throw ConfigError(path: "name", message: "'\(name)': expected 1 to 100 letters, digits, '-', '_' or '.', not starting "
+                              + "with '.' (the run goes to runs/<name>; set `output` for another folder)")
+        }
         try data.synthetic?.validate()
         for (i, condition) in data.robustness.enumerated() {
             do { _ = try TestCondition(condition) } catch let error as ConfigError {
