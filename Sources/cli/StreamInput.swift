@@ -16,8 +16,9 @@ enum StreamInput {
         var decoder = PCMDecoder(encoding: encoding, channels: channels)
         let input = FileHandle.standardInput
         // Unbuffered: each line reaches the reader as soon as it is known.
-        func emit(_ events: [StreamEvent]) {
-            for event in events { FileHandle.standardOutput.write(Data((TranscriptRenderer.streamLine(event) + "\n").utf8)) }
+        // A reader that went away (EPIPE) or a full disk ends the stream with an error, not a trap.
+        func emit(_ events: [StreamEvent]) throws {
+            for event in events { try FileHandle.standardOutput.write(contentsOf: Data((TranscriptRenderer.streamLine(event) + "\n").utf8)) }
         }
         // 20 ms of audio a read at most, so a result is never held back by a half-full buffer;
         // a read returns what has arrived (a pipe gives what the writer wrote).
@@ -25,11 +26,11 @@ enum StreamInput {
         while true {
             let bytes = try input.read(upToCount: chunkBytes) ?? Data()
             if bytes.isEmpty { break }
-            emit(try stream.accept(decoder.decode(bytes)))
+            try emit(try stream.accept(decoder.decode(bytes)))
         }
         if decoder.leftoverBytes > 0 {
             printError("warning: standard input ended inside a sample (\(decoder.leftoverBytes) bytes left over); ignored\n")
         }
-        emit(try stream.finish())
+        try emit(try stream.finish())
     }
 }

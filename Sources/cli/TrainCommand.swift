@@ -32,7 +32,15 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let resolved = try ResolvedRecipe(file: recipe, overrides: overrides)
         let communicator = try Distributed.start()
-        let log: (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        // The run's record is its folder (log.jsonl, the checkpoints); standard output is only a
+        // view of it. A closed or full pipe (`asr train ... | head`) must not stop or crash the
+        // training: SIGPIPE is ignored and a failed write only ends the printing.
+        signal(SIGPIPE, SIG_IGN)
+        nonisolated(unsafe) var printing = true
+        let log: (String) -> Void = { line in
+            guard printing else { return }
+            do { try FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8)) } catch { printing = false }
+        }
         do {
             let trainer: Trainer
             do {
