@@ -119,7 +119,12 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         func read(_ path: String) throws -> [(id: String, text: String)] {
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot read the file") }
-            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            // Alignment is quadratic in a line's words: an absurd line is refused, not scored for hours.
+            if let i = lines.firstIndex(where: { $0.utf8.count > maxTranscriptBytes }) {
+                throw ValidationError("\(path):\(i + 1): a line of \(lines[i].utf8.count) bytes; at most \(maxTranscriptBytes) per utterance")
+            }
+            return lines.enumerated()
                 .filter { !$0.element.isEmpty }.map { i, line in
                     if let tab = line.firstIndex(of: "\t") { return (String(line[..<tab]), String(line[line.index(after: tab)...])) }
                     return (String(i + 1), String(line))

@@ -156,3 +156,18 @@ func extremeRecipeValuesNameTheKey(setting: String, key: String) throws {
         #expect("\(error)".contains(key), "\(setting): \(error)")
     }
 }
+
+/// A transcript far beyond any utterance's (scoring aligns in quadratic time: a 10 MB line
+/// once hung `asr evaluate`) is a problem on its line, not hours of work.
+@Test func anAbsurdTranscriptLineIsRefusedWithItsLineNumber() throws {
+    let dir = Fixtures.scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("list.tsv").path
+    let long = Array(repeating: "seven", count: 2_000_000).joined(separator: " ")
+    try "a.wav\tone\nb.wav\t\(long)\n".write(toFile: path, atomically: true, encoding: .utf8)
+    let started = Date()
+    let listing = try ManifestReader.read(path, format: .tsv, config: DataSetConfig(path: path), key: "data.test", use: .utterances)
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(listing.entries.map(\.id) == ["a.wav"])
+    #expect(listing.problems.count == 1 && listing.problems[0].line == 2 && "\(listing.problems[0])".contains("at most 100000"))
+}

@@ -162,6 +162,9 @@ private struct LineProblem: Error {
     init(_ message: String) { self.message = message }
 }
 
+/// The longest transcript of one utterance a manifest may give (100 kB: over an hour of speech).
+public let maxTranscriptBytes = 100_000
+
 /// A manifest file, one entry per line (TSV or JSON; only JSON when `jsonOnly`).
 private func readFile(_ path: String, jsonOnly: Bool, key: String, use: ManifestUse) throws -> ManifestListing {
     var listing = ManifestListing()
@@ -183,6 +186,12 @@ private func readFile(_ path: String, jsonOnly: Bool, key: String, use: Manifest
             switch transcript {
             case .success(let t): written = t
             case .failure(let p): if use == .utterances { problem(p.message); continue }
+            }
+            // Scoring aligns words in quadratic time: a transcript far beyond any utterance's
+            // (a whole book on one line) is refused, not scored for hours.
+            if written.utf8.count > maxTranscriptBytes {
+                problem("a transcript of \(written.utf8.count) bytes; at most \(maxTranscriptBytes) per utterance")
+                continue
             }
             listing.entries.append(ManifestEntry(id: audio, writtenPath: audio, resolvedPath: resolvePath(audio, against: base),
                                                  text: written, speaker: speaker, source: path, line: number))
