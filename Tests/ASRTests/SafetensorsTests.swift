@@ -175,6 +175,8 @@ struct SafetensorsTests {
         expectRefused(bytes("{}", length: UInt64.max), "headerTooLarge", "18446744073709551615", "at most 100000000")
         expectRefused(bytes("{}", length: 200_000_000), "headerTooLarge")
         expectRefused(bytes("{}", length: 9), "headerPastEnd", "header length 9", "only 8 bytes")
+        // A text file (a recipe given as --model) is called what it is.
+        expectRefused(Array("{\n  \"name\": \"digits\",\n}".utf8), "invalidHeader", "starts with text", "is it a recipe")
     }
 
     @Test func refusesHeadersThatAreNotJSONObjects() {

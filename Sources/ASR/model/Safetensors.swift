@@ -187,6 +187,13 @@ extension SafetensorsFile {
         guard bytes.count >= 8 else { throw SafetensorsError.truncated(path: path, size: bytes.count) }
         var length: UInt64 = 0
         for i in 0..<8 { length |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        // A real header length is a small number (high bytes zero); eight bytes of text mean
+        // another kind of file, which is the clearer thing to say (`--model recipes/digits.json`).
+        if (0..<8).allSatisfy({ (0x09...0x0D).contains(bytes[$0]) || (0x20...0x7E).contains(bytes[$0]) }) {
+            let start = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 24)]), as: UTF8.self)
+            throw SafetensorsError.invalidHeader(path: path, reason: "not a safetensors file: it starts with text (\(start.debugDescription)), "
+                                                 + "where a safetensors file starts with its 8-byte header length; is it a recipe, a manifest or a log?")
+        }
         guard length <= UInt64(maxHeaderLength) else { throw SafetensorsError.headerTooLarge(path: path, length: length) }
         guard Int(length) <= bytes.count - 8 else {
             throw SafetensorsError.headerPastEnd(path: path, length: length, fileSize: bytes.count)
