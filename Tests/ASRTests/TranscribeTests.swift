@@ -173,6 +173,22 @@ final class TranscribeTests {
         #expect(try JSONSerialization.jsonObject(with: Data(stream.utf8)) is [String: Any])
     }
 
+    /// The text format escapes a file name's TAB, newline and backslash, and --resume reads the
+    /// name back: such a file is done, not transcribed again on every resume (issue 17).
+    @Test func textLinesKeepOddNamesOnOneLineAndResumeReadsThemBack() throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let names = ["plain.wav", "tab\there.wav", "new\nline.wav", "back\\slash\\t.wav", "cr\r.wav", "crlf\r\n.wav"]
+        let result = RecognitionResult(text: "one two", words: [], confidence: 0.9, duration: 1)
+        let path = dir.appendingPathComponent("out.txt").path
+        let out = try TranscriptionOutput(path: path, resume: false)
+        for name in names {
+            let line = TranscriptFormats.named("text")!.render(file: name, result, named: true)
+            #expect(!line.contains("\n") && !line.contains("\r") && line.split(separator: "\t").count == 2, "\(line.debugDescription)")
+            try out.write(line)
+        }
+        #expect(try TranscriptionOutput(path: path, resume: true).done == Set(names))
+    }
+
     @Test func subtitlesGroupWordsIntoTimedCues() {
         func word(_ w: String, _ start: Double, _ end: Double) -> TimedWord {
             TimedWord(word: w, frames: 0...0, start: start, end: end, confidence: 1)

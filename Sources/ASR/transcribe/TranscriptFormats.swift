@@ -31,7 +31,9 @@ public enum TranscriptFormats {
     /// The text; `file<TAB>text` when the output holds several files.
     public struct PlainText: TranscriptFormat {
         public let name = "text"
-        public func render(file: String, _ r: RecognitionResult, named: Bool) -> String { named ? "\(file)\t\(r.text)" : r.text }
+        public func render(file: String, _ r: RecognitionResult, named: Bool) -> String {
+            named ? "\(TranscriptRenderer.escapedName(file))\t\(r.text)" : r.text
+        }
     }
 
     /// One pretty-printed JSON object per file, with word times and confidences.
@@ -149,6 +151,48 @@ public enum TranscriptRenderer {
         // The objects hold only strings, numbers and arrays of them: serialisation cannot fail.
         let data = (try? JSONSerialization.data(withJSONObject: object, options: options)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension TranscriptRenderer {
+    /// A file name as the text format writes it before its TAB: backslash, TAB, CR and LF as
+    /// `\\`, `\t`, `\r` and `\n`, so that every name fits on its line and `--resume` reads it back.
+    public static func escapedName(_ name: String) -> String {
+        // Scalars, not Characters: "\r\n" is one Character, and must become two escapes.
+        guard name.unicodeScalars.contains(where: { "\\\t\n\r".unicodeScalars.contains($0) }) else { return name }
+        var out = String.UnicodeScalarView()
+        for c in name.unicodeScalars {
+            switch c {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            default: out.append(c)
+            }
+        }
+        return String(out)
+    }
+
+    /// The name `escapedName` wrote.
+    public static func unescapedName(_ written: Substring) -> String {
+        guard written.contains("\\") else { return String(written) }
+        var out = String.UnicodeScalarView(), escape = false
+        for c in written.unicodeScalars {
+            if escape {
+                switch c {
+                case "t": out.append("\t")
+                case "n": out.append("\n")
+                case "r": out.append("\r")
+                default: out.append(c)
+                }
+                escape = false
+            } else if c == "\\" {
+                escape = true
+            } else {
+                out.append(c)
+            }
+        }
+        return String(out)
     }
 }
 

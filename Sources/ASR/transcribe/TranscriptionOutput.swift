@@ -70,7 +70,7 @@ public final class TranscriptionOutput {
                 if object["error"] != nil { failed += 1; continue }
                 files.insert(file)
             } else {
-                files.insert(String(line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)[0]))
+                files.insert(TranscriptRenderer.unescapedName(line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)[0]))
             }
             kept.append(contentsOf: slice)
             kept.append(UInt8(ascii: "\n"))
