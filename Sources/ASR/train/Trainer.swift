@@ -30,6 +30,8 @@ public final class Trainer {
     let communicator: any Communicator
     /// The model's output frames for a number of feature frames.
     let outputFrames: @Sendable (Int) -> Int
+    /// Metadata `asr.decoding` of every checkpoint (`decodingMetadata(_:symbols:)`).
+    private let decodingMetadata: String
 
     /// Loads the data `recipe` names. `log` is called on rank 0 only.
     public init(recipe: ResolvedRecipe, communicator: any Communicator = SingleProcess(),
@@ -44,6 +46,7 @@ public final class Trainer {
         try data.dropUnfitItems(outputFrames: outputFrames, log: self.log)
         resolved = try recipe.withGlobalCMVN(over: data.train, log: self.log)
         progress = communicator.isRoot ? ProgressReporter() : nil
+        decodingMetadata = try Trainer.decodingMetadata(resolved.decoding, symbols: tokenizer.symbols)
     }
 
     /// Resolves `recipe`, read from `recipePath` (`ResolvedRecipe(_:file:)`), and loads its data.
@@ -321,7 +324,7 @@ public final class Trainer {
         }
         let checkpoint = Checkpoint(model: model, features: recipe.features, tokens: tokenizer.symbols,
                                     extra: ["asr.epoch": String(epoch), "asr.recipe": recipe.name,
-                                            "asr.decoding": try decodingMetadata()])
+                                            "asr.decoding": decodingMetadata])
         try step("checkpoint") { try checkpoint.save(to: "\(folder)/\(name).safetensors") }
         var optimizerState = optimizer.state()
         optimizerState.metadata["asr.epoch"] = String(epoch)
@@ -349,11 +352,12 @@ public final class Trainer {
     /// run at that step, as a kill would. nil (always, outside tests).
     var faultHook: ((_ step: String, _ epoch: Int) throws -> Void)?
 
-    /// The recipe's decoding, self-contained (its lexicon and LM inside), as JSON.
-    private func decodingMetadata() throws -> String {
+    /// The recipe's decoding, self-contained (its lexicon and LM inside), as JSON: read once,
+    /// stored in every checkpoint.
+    private static func decodingMetadata(_ decoding: DecodingConfig, symbols: [String]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let stored = try resolved.decoding.selfContained(symbols: try Vocabulary(tokenizer.symbols))
+        let stored = try decoding.selfContained(symbols: try Vocabulary(symbols))
         return String(decoding: try encoder.encode(stored), as: UTF8.self)
     }
 
