@@ -171,3 +171,23 @@ func extremeRecipeValuesNameTheKey(setting: String, key: String) throws {
     #expect(listing.entries.map(\.id) == ["a.wav"])
     #expect(listing.problems.count == 1 && listing.problems[0].line == 2 && "\(listing.problems[0])".contains("at most 100000"))
 }
+
+/// The count a checkpoint's metadata is checked with, before any weight is allocated, is the
+/// count of the model the layers build, for every kind of configuration.
+@Test(arguments: [CellType.gru, .lstm], [false, true])
+func parameterCountWithoutBuildingMatchesTheModel(cell: CellType, bidirectional: Bool) {
+    for (projection, subsample, layers) in [(0, 1, 1), (5, 1, 2), (0, 3, 2), (7, 2, 3)] {
+        var config = ModelConfig()
+        config.cell = cell
+        config.bidirectional = bidirectional
+        config.hiddenSize = 6
+        config.projection = projection
+        config.subsample = subsample
+        config.layers = layers
+        let model = AcousticModel(config: config, inputSize: 11, vocabSize: 9)
+        #expect(config.parameterCount(inputSize: 11, vocabSize: 9) == model.parameterCount, "\(config)")
+    }
+    var huge = ModelConfig()
+    huge.subsample = 8
+    #expect(huge.parameterCount(inputSize: Int.max / 4, vocabSize: 9) == nil)
+}
