@@ -8,6 +8,16 @@ import Testing
 struct TrainingLoopTests {
     static let words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
+    /// A trainer for `recipe` with its run folder `dir/output`, read back from `dir/output.json`
+    /// as `asr train` reads a recipe file.
+    func trainer(_ recipe: Recipe, output: String, in dir: URL) throws -> Trainer {
+        var r = recipe
+        r.output = dir.appendingPathComponent(output).path
+        let path = dir.appendingPathComponent("\(output).json").path
+        try JSONEncoder().encode(r).write(to: URL(fileURLWithPath: path))
+        return try Trainer(recipe: try Recipe.load(path), recipePath: path) { _ in }
+    }
+
     /// A small recipe over ten recordings (digits 0-9 of one speaker, take 7), written to `dir`.
     func smallRecipe(in dir: URL, recordings: String, epochs: Int) throws -> (recipe: Recipe, path: String) {
         let manifest = Self.words.enumerated().map { "\(recordings)/\($0.offset)_jackson_7.wav\t\($0.element)" }.joined(separator: "\n")
@@ -106,12 +116,8 @@ struct TrainingLoopTests {
         recipe.training.batchSize = 4
         recipe.training.schedule.kind = .cosine
         func weights(_ output: String, stopAfter: Int?, resume: Bool) throws -> [String: [Float]] {
-            var r = recipe
-            r.output = dir.appendingPathComponent(output).path
-            let path = dir.appendingPathComponent("\(output).json").path
-            try JSONEncoder().encode(r).write(to: URL(fileURLWithPath: path))
-            try Trainer(recipe: try Recipe.load(path), recipePath: path) { _ in }.run(resume: resume, stopAfter: stopAfter)
-            return try SafetensorsFile.read("\(r.output!)/last.safetensors").tensors.mapValues(\.values)
+            try trainer(recipe, output: output, in: dir).run(resume: resume, stopAfter: stopAfter)
+            return try SafetensorsFile.read(dir.appendingPathComponent(output).path + "/last.safetensors").tensors.mapValues(\.values)
         }
         let straight = try weights("straight", stopAfter: nil, resume: false)
         let stopped = try weights("stopped", stopAfter: 3, resume: false)
@@ -135,11 +141,7 @@ struct TrainingLoopTests {
         /// whether the step was reached: "best" runs only in epochs that improve).
         @discardableResult
         func run(_ output: String, resume: Bool, kill: String? = nil, killEpoch: Int = 0) throws -> Bool {
-            var r = recipe
-            r.output = dir.appendingPathComponent(output).path
-            let path = dir.appendingPathComponent("\(output).json").path
-            try JSONEncoder().encode(r).write(to: URL(fileURLWithPath: path))
-            let trainer = try Trainer(recipe: try Recipe.load(path), recipePath: path) { _ in }
+            let trainer = try trainer(recipe, output: output, in: dir)
             if let kill { trainer.faultHook = { step, epoch in if step == kill && epoch == killEpoch { throw Killed() } } }
             do { _ = try trainer.run(resume: resume) } catch is Killed { return true }
             return false
