@@ -48,6 +48,7 @@ let package = Package(
         .executable(name: "asr", targets: ["CLI"]),
         .executable(name: "asr-bench", targets: ["Bench"]),
         .library(name: "ASR", targets: ["ASR"]),
+        .executable(name: "asr-fuzz", targets: ["Fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,6 +61,8 @@ let package = Package(
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         // oneDNN's int8 GEMM for quantized models (Debian ships no pkg-config file for it).
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // libFuzzer's driver entry point (linked by scripts/fuzz.sh only).
+        .systemLibrary(name: "CFuzzer"),
     ] + mpiTargets + [
 
         // The pipeline: one folder per stage (audio, features, ...).
@@ -81,6 +84,14 @@ let package = Package(
             name: "Bench",
             dependencies: ["ASR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/swift",
+            swiftSettings: cpuFlags + staticRuntime,
+            linkerSettings: staticLink
+        ),
+        // Fuzz targets: `scripts/fuzz.sh TARGET SECONDS`; other builds replay inputs.
+        .executableTarget(
+            name: "Fuzz",
+            dependencies: ["ASR", "CFuzzer"],
+            path: "Sources/fuzz",
             swiftSettings: cpuFlags + staticRuntime,
             linkerSettings: staticLink
         ),

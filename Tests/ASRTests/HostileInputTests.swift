@@ -133,6 +133,36 @@ final class HostileInputTests {
             #expect("\(error)" == "\(path): sample 1234 is nan; audio samples must be finite numbers")
         }
     }
+
+    /// Found by `scripts/fuzz.sh audio`: a FLAC header whose frame count is Int.max made the
+    /// read buffer's size overflow (a trap). The file's header is all there is; it reads as
+    /// what it holds or fails with an error naming the file.
+    /// A FLAC file written to a pipe stores 0 as its length ("unknown"): it is counted, and
+    /// read whole.
+    @Test func aFLACOfUnknownLengthIsCountedAndRead() throws {
+        let path = dir.appendingPathComponent("unknown-length.flac").path
+        try AudioWriter.write(sine(440, rate: 8000, seconds: 0.5), to: path, sampleRate: 8000)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // STREAMINFO's 36-bit sample count: the low nibble of byte 21 and bytes 22-25.
+        bytes[21] &= 0xF0
+        for i in 22...25 { bytes[i] = 0 }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let reader = try AudioReader(path: path)
+        #expect(reader.fileFrameCount == 4000)
+        #expect(try reader.readAll().count == 4000)
+    }
+
+    @Test func aHeaderThatClaimsIntMaxFramesIsNotTrusted() throws {
+        let bytes = Data(base64Encoded: "ZkxhQwAAACIQABAAAAPfAAPfAfSZcAAAAAAAAAAAAACERwAAAAAAAAAAAAAAAAAARP///////////////yAAAAByZWYgbGliRkxBQyAzLjQuMiAyMDIyMTAyMhgyMTAyMhgBAAAAAAAAQ29tbWVtdOQ0wg0BAAAAAQAzArQk")!
+        let path = dir.appendingPathComponent("claims-int-max.flac").path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        do {
+            let (samples, _) = try AudioReader.read(path, sampleRate: 16000)
+            #expect(samples.count < 16000)
+        } catch {
+            #expect("\(error)".contains(path))
+        }
+    }
 }
 
 /// Extreme recipe values end with an error that names the key, not a crash or a hang.

@@ -39,8 +39,19 @@ public final class AudioReader {
         try AudioReader.checkFile(path)
 
         var info = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+        guard var handle = sf_open(path, Int32(SFM_READ), &info) else {
             throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        // A header may not know the length (a FLAC written to a pipe stores 0 samples, which
+        // libsndfile reports as SF_COUNT_MAX): then the file is counted.
+        if info.frames == sf_count_t.max {
+            let counted = AudioReader.countFrames(handle, channels: Int(info.channels))
+            sf_close(handle)
+            guard let counted, let reopened = sf_open(path, Int32(SFM_READ), &info) else {
+                throw AudioError.unreadable(path: path, reason: "the header gives no length and the samples could not be counted")
+            }
+            handle = reopened
+            info.frames = sf_count_t(counted)
         }
         self.handle = handle
         self.fileSampleRate = Int(info.samplerate)
@@ -68,8 +79,9 @@ public final class AudioReader {
         }
         self.sampleRate = target
         // One more frame than the header promises, so a file whose count is right ends in one
-        // read; if the count is short, the reads simply go on.
-        self.readFrames = min(chunkFrames, fileFrameCount + 1)
+        // read; if the count is short, the reads simply go on. (The count is the header's word:
+        // a FLAC header may claim Int.max frames.)
+        self.readFrames = fileFrameCount < chunkFrames ? fileFrameCount + 1 : chunkFrames
         self.interleaved = [Float](repeating: 0, count: readFrames * channels)
         // Float reads of integer files are scaled to [-1, 1); of float files, left as stored.
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
@@ -106,10 +118,26 @@ public final class AudioReader {
         }
     }
 
+    /// Frames to the end of an open file, by decoding them (nil on a read error).
+    private static func countFrames(_ handle: OpaquePointer, channels: Int) -> Int? {
+        let chunk = 1 << 14
+        var buffer = [Float](repeating: 0, count: chunk * max(channels, 1))
+        var total = 0
+        while true {
+            let got = buffer.withUnsafeMutableBufferPointer { Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(chunk))) }
+            if got < 0 || (got == 0 && sf_error(handle) != 0) { return nil }
+            total += got
+            if got < chunk { return total }
+        }
+    }
+
     /// Reads the rest of the file at once.
     public func readAll() throws -> [Float] {
         var samples: [Float] = []
-        samples.reserveCapacity(Int(Double(fileFrameCount) * Double(sampleRate) / Double(fileSampleRate)) + 16)
+        // The header's count is a promise, not a fact: reserve at most 2^22 samples (16 MB) on
+        // its word; a longer file grows the array as it reads.
+        let promised = Double(fileFrameCount) * Double(sampleRate) / Double(fileSampleRate)
+        samples.reserveCapacity(Int(min(promised, Double(1 << 22))) + 16)
         while let chunk = try next() { samples.append(contentsOf: chunk) }
         return samples
     }

@@ -65,8 +65,9 @@ public struct Recipe: Codable, Equatable, Sendable {
         try ResolvedRecipe(file: path, overrides: overrides).recipe
     }
 
-    /// `load` without the paths: reads, applies `overrides`, decodes and validates the values.
-    static func parse(_ path: String, overrides: [String]) throws -> Recipe {
+    /// `load` without the paths: reads, applies `overrides`, decodes and validates the values;
+    /// no data set, lexicon or LM file is looked at.
+    public static func parse(_ path: String, overrides: [String]) throws -> Recipe {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(path: path, message: "cannot read the recipe file")
         }
