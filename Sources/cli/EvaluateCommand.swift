@@ -54,8 +54,9 @@ struct EvaluateCommand: ParsableCommand {
 
         var config = DataSetConfig(path: manifest)
         config.takes = takes
-        let (evaluationSet, problems) = try EvaluationSet.load(config, tokenizer: tokenizer)
-        for p in problems { printError("warning: \(p)\n") }
+        let (evaluationSet, reported) = try EvaluationSet.load(config, tokenizer: tokenizer)
+        for p in reported { printError("\(p.severity): \(p)\n") }
+        let problems = reported.filter { !$0.isNote }
         let evaluator = try Evaluator(features: checkpoint.features, decoding: decoding, tokenizer: tokenizer)
         // Each recording as `asr transcribe` recognizes it (long-file windows, --vad).
         evaluator.recognizerOptions = windows.recognizerOptions
@@ -75,7 +76,7 @@ struct EvaluateCommand: ParsableCommand {
         print(String(format: "WER %.2f%% (%d errors / %d words: %d substitutions, %d deletions, %d insertions)",
                      w.errorRate * 100, w.errors, w.referenceLength, w.substitutions, w.deletions, w.insertions))
         print(String(format: "CER %.2f%% (%d errors / %d characters)", c.errorRate * 100, c.errors, c.referenceLength))
-        if !problems.isEmpty { print("\(problems.count) utterances of the manifest could not be used (see the warnings)") }
+        if !problems.isEmpty { print("\(problems.count) utterance\(problems.count == 1 ? "" : "s") of the manifest could not be used (see the warnings)") }
         if !perturbed.isEmpty {
             print("\n| condition | WER | CER | sub | del | ins |\n|---|---|---|---|---|---|")
             for (c, r) in [(TestCondition.clean, result)] + perturbed {

@@ -94,7 +94,7 @@ struct TranscribeCommand: ParsableCommand {
         let ranks = communicator.size, rank = communicator.rank, isRoot = communicator.isRoot
 
         var files = try TranscriptionInputs.expand(inputs)
-        if let manifest { files += try ManifestReader.audioPaths(of: manifest) }
+        if let manifest { files += try ManifestReader.audioPaths(of: manifest) { printError("note: \($0)\n") } }
         guard !files.isEmpty else { throw ValidationError("no audio to transcribe: name files or folders, or pass --manifest") }
         if let shard { files = try Shard(shard).select(files) }
         let isBatch = manifest != nil || files.count > inputs.count

@@ -54,7 +54,12 @@ struct DataSetTests {
             "audio/b.wav\tgood bye\r",             // 12 (CRLF)
         ].joined(separator: "\n") + "\n")
         // The manifest is given relative to the recipe folder `dir`.
-        let (utterances, problems) = try load("lists/train.tsv", base: dir.path)
+        let (utterances, reported) = try load("lists/train.tsv", base: dir.path)
+        // The header and the comment are read as such, and said so (notes, not problems).
+        let notes = reported.filter(\.isNote).map { "\($0.line!): \($0.message)" }
+        #expect(notes == ["1: read as a header line ('path\ttext'), not an utterance",
+                          "2: skipped 1 comment line (starting with #): 2"], "\(notes)")
+        let problems = reported.filter { !$0.isNote }
         #expect(utterances.map(\.text) == ["hello world", "it's fine", "good bye"])
         #expect(utterances.map(\.id) == ["audio/a.wav", absolute, "audio/b.wav"])
         #expect(utterances[0].audioPath == dir.path + "/lists/audio/a.wav")
@@ -73,6 +78,25 @@ struct DataSetTests {
             #expect(problem.source == manifest && problem.line == line && problem.message.hasPrefix(message), "\(problem)")
             #expect(problem.description.hasPrefix("\(manifest):\(line): "), "\(problem)")
         }
+    }
+
+    /// A recording listed twice is skipped the second time, with both lines named (for
+    /// utterances: trained on once, scored once); for audio paths it is an error.
+    @Test func aFileListedTwiceIsTakenOnce() throws {
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeTone(dir, "a.wav")
+        try writeTone(dir, "b.wav")
+        let manifest = try writeText(dir, "m.tsv", "a.wav\tone\nb.wav\ttwo\n# pasted again\na.wav\tone\n")
+        let (utterances, reported) = try load(manifest)
+        #expect(utterances.map(\.id) == ["a.wav", "b.wav"])
+        let problems = reported.filter { !$0.isNote }
+        #expect(problems.map(\.description) == ["\(manifest):4: 'a.wav' is listed twice (first at line 1); the repeat is skipped"])
+
+        var notes: [String] = []
+        let m = errorMessage { _ = try ManifestReader.audioPaths(of: manifest) { notes.append($0.description) } }
+        #expect(m == "\(manifest):4: 'a.wav' is listed twice (first at line 1); list each file once", "\(m)")
+        #expect(notes == ["\(manifest):3: skipped 1 comment line (starting with #): 3"], "\(notes)")
     }
 
     @Test func jsonLinesManifest() throws {
@@ -239,29 +263,30 @@ struct DataSetTests {
     @Test func oneManifestGrammarForTrainingAndTranscription() throws {
         let dir = Fixtures.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try writeTone(dir, "a.wav")
-        try writeTone(dir, "sub/b.wav")
+        for name in ["a.wav", "sub/b.wav", "c.wav", "d.wav", "e.wav", "f.wav"] { try writeTone(dir, name) }
         let manifest = try writeText(dir, "mixed.tsv", [
             "audio\ttranscript",                                       // 1 a header: first field "audio"
             "a.wav\tyes",                                              // 2
             #"{"audio": "sub/b.wav", "text": "no", "speaker": "s1"}"#,  // 3 a JSON line in a TSV file
-            #"{"path": "./a.wav", "text": "maybe"}"#,                   // 4 the key "path"; "." dropped
-            "sub/b.wav",                                                // 5 a bare path: no transcript
-            "a.wav\tone\ttwo",                                          // 6 three fields
-            #"{"file": "a.wav"}"#,                                      // 7 no "text"
+            #"{"path": "./c.wav", "text": "maybe"}"#,                   // 4 the key "path"; "." dropped
+            "d.wav",                                                    // 5 a bare path: no transcript
+            "e.wav\tone\ttwo",                                          // 6 three fields
+            #"{"file": "f.wav"}"#,                                      // 7 no "text"
         ].joined(separator: "\n") + "\n")
         // Training: the utterances with transcripts; the others are problems, as before.
-        let (utterances, problems) = try load(manifest)
+        let (utterances, reported) = try load(manifest)
         #expect(utterances.map(\.text) == ["yes", "no", "maybe"])
-        #expect(utterances.map(\.audioPath) == [dir.path + "/a.wav", dir.path + "/sub/b.wav", dir.path + "/a.wav"])
+        #expect(utterances.map(\.audioPath) == [dir.path + "/a.wav", dir.path + "/sub/b.wav", dir.path + "/c.wav"])
         #expect(utterances[1].speaker == "s1")
-        #expect(problems.map { "\($0.line!): \($0.message)" } == [
+        #expect(reported.map { "\($0.line!): \($0.message)" } == [
+            "1: read as a header line ('audio\ttranscript'), not an utterance",
             "5: malformed line: expected 'audio-path<TAB>transcript', found no tab",
             "6: malformed line: expected 'audio-path<TAB>transcript', found 3 tab-separated fields",
             #"7: missing key "text""#,
         ])
+        #expect(reported.map(\.isNote) == [true, false, false, false])
         // Transcription: every line with an audio path.
-        #expect(try ManifestReader.audioPaths(of: manifest) == ["a.wav", "sub/b.wav", "a.wav", "sub/b.wav", "a.wav", "a.wav"]
+        #expect(try ManifestReader.audioPaths(of: manifest) == ["a.wav", "sub/b.wav", "c.wav", "d.wav", "e.wav", "f.wav"]
             .map { dir.path + "/" + $0 })
         // ... also from a Kaldi data folder (wav.scp is enough), in the order of wav.scp.
         let kaldi = dir.appendingPathComponent("kaldi")

@@ -30,18 +30,25 @@ public struct Utterance: Codable, Equatable, Sendable {
 
 /// Something wrong with one utterance of a data set (which is then skipped), or with a
 /// connected utterance that cannot be rendered: `train.tsv:12: audio file 'x.wav' not found`.
+/// A note (`isNote`) is not a problem but what a reader should know of how a file was read
+/// (comment lines skipped, a header line): it skips no utterance and counts toward no limit.
 public struct DataProblem: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file the problem is in (a manifest, `wav.scp`, `text`, or an audio file).
     public let source: String
     /// 1-based line in `source`, when the problem is on one line.
     public let line: Int?
     public let message: String
+    public let isNote: Bool
 
-    public init(source: String, line: Int?, message: String) {
+    public init(source: String, line: Int?, message: String, isNote: Bool = false) {
         self.source = source
         self.line = line
         self.message = message
+        self.isNote = isNote
     }
+
+    /// "warning" or "note", for the line a program prints.
+    public var severity: String { isNote ? "note" : "warning" }
 
     public var description: String { "\(source)\(line.map { ":\($0)" } ?? ""): \(message)" }
 }
@@ -183,10 +190,11 @@ public func loadDataSet(_ set: ResolvedDataSet, key: String,
     }
     let listing = try ManifestReader.read(location, format: format, config: config, key: key, use: .utterances)
 
-    // Check each entry: transcript, then audio; then the duration limit.
+    // Check each entry: transcript, then audio; then the duration limit, then repeats.
     var utterances: [Utterance] = []
     var problems = listing.problems
     var tooLong: [(id: String, duration: Double)] = []
+    var firstLine: [String: Int?] = [:]   // audio file -> the line it was taken from
     for entry in listing.entries {
         func problem(_ message: String) { problems.append(DataProblem(source: entry.source, line: entry.line, message: message)) }
         let text = tokenizer.normalize(entry.text)
@@ -208,6 +216,13 @@ public func loadDataSet(_ set: ResolvedDataSet, key: String,
             tooLong.append((entry.id, duration))
             continue
         }
+        // One recording listed twice (two manifests pasted together, say) would be trained on
+        // twice as often, or scored twice; the repeat is skipped, with both lines named.
+        if let first = firstLine[entry.resolvedPath] {
+            problem("'\(entry.writtenPath)' is listed twice (first at line \(first.map(String.init) ?? "?")); the repeat is skipped")
+            continue
+        }
+        firstLine[entry.resolvedPath] = entry.line
         utterances.append(Utterance(id: entry.id, audioPath: entry.resolvedPath, text: text,
                                     duration: duration, speaker: entry.speaker))
     }
@@ -217,8 +232,9 @@ public func loadDataSet(_ set: ResolvedDataSet, key: String,
             + "the longest is '\(longest.id)' (\(String(format: "%.2f", longest.duration)) s)"))
     }
     guard !utterances.isEmpty else {
-        let detail = problems.isEmpty ? "it lists none"
-            : "\(problems.count) problem\(problems.count == 1 ? "" : "s"), the first: \(problems[0])"
+        let real = problems.filter { !$0.isNote }
+        let detail = real.isEmpty ? "it lists none"
+            : "\(real.count) problem\(real.count == 1 ? "" : "s"), the first: \(real[0])"
         throw ConfigError(path: pathKey, message: "no usable utterances in '\(config.path)' (\(detail))")
     }
     return (utterances, problems)

@@ -88,9 +88,10 @@ enum ManifestUse {
 /// The one reader of data sets (see the top of this file for the formats).
 public enum ManifestReader {
     /// The audio paths of a manifest, for `asr transcribe --manifest`: a manifest file, a Kaldi
-    /// data folder or a folder of FSDD recordings. A line with no usable audio path is an error
-    /// that names the file and line.
-    public static func audioPaths(of manifest: String) throws -> [String] {
+    /// data folder or a folder of FSDD recordings. A line with no usable audio path, or a file
+    /// listed twice, is an error that names the file and line. `note` hears of lines read as
+    /// something else than a path (comments, a header).
+    public static func audioPaths(of manifest: String, note: (DataProblem) -> Void = { _ in }) throws -> [String] {
         var isFolder: ObjCBool = false
         let listing: ManifestListing
         if FileManager.default.fileExists(atPath: manifest, isDirectory: &isFolder), isFolder.boolValue {
@@ -99,8 +100,18 @@ public enum ManifestReader {
         } else {
             listing = try readFile(manifest, jsonOnly: false, key: manifest, use: .audioPaths)
         }
-        if let problem = listing.problems.first {
+        listing.problems.filter(\.isNote).forEach(note)
+        if let problem = listing.problems.first(where: { !$0.isNote }) {
             throw ConfigError(path: problem.source + (problem.line.map { ":\($0)" } ?? ""), message: problem.message)
+        }
+        // A file listed twice would be transcribed twice, into two records of one name.
+        var firstLine: [String: Int?] = [:]
+        for entry in listing.entries {
+            if let first = firstLine[entry.resolvedPath] {
+                throw ConfigError(path: entry.source + (entry.line.map { ":\($0)" } ?? ""), message: "'\(entry.writtenPath)' "
+                                  + "is listed twice (first at line \(first.map(String.init) ?? "?")); list each file once")
+            }
+            firstLine[entry.resolvedPath] = entry.line
         }
         return listing.entries.map(\.resolvedPath)
     }
@@ -170,16 +181,21 @@ private func readFile(_ path: String, jsonOnly: Bool, key: String, use: Manifest
     var listing = ManifestListing()
     let base = folder(of: path)
     var sawContent = false
+    var comments: [Int] = []
     for (number, text) in try readLines(path, key: key) {
         func problem(_ message: String) { listing.problems.append(DataProblem(source: path, line: number, message: message)) }
         guard let text else { problem("not UTF-8 text"); continue }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+        if trimmed.isEmpty { continue }
+        if trimmed.hasPrefix("#") { comments.append(number); continue }
         let first = !sawContent
         sawContent = true
         let line = jsonOnly || trimmed.hasPrefix("{") ? parseJSONLine(trimmed) : parseTSVLine(text, first: first)
         switch line {
-        case .header: continue
+        case .header:
+            listing.problems.append(DataProblem(source: path, line: number, message: "read as a header line ('\(trimmed.prefix(40))'), "
+                                                + "not an utterance", isNote: true))
+            continue
         case .problem(let message): problem(message)
         case .entry(let audio, let transcript, let speaker):
             var written = ""
@@ -196,6 +212,11 @@ private func readFile(_ path: String, jsonOnly: Bool, key: String, use: Manifest
             listing.entries.append(ManifestEntry(id: audio, writtenPath: audio, resolvedPath: resolvePath(audio, against: base),
                                                  text: written, speaker: speaker, source: path, line: number))
         }
+    }
+    if let first = comments.first {
+        let lines = comments.prefix(5).map(String.init).joined(separator: ", ") + (comments.count > 5 ? ", ..." : "")
+        listing.problems.append(DataProblem(source: path, line: first, message: "skipped \(comments.count) comment "
+                                            + "line\(comments.count == 1 ? "" : "s") (starting with #): \(lines)", isNote: true))
     }
     return listing
 }

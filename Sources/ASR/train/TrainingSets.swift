@@ -44,7 +44,9 @@ final class TrainingSets {
         var skipped: [String: Int] = [:]
 
         func load(_ set: ResolvedDataSet, key: String) throws -> [Utterance] {
-            let (utterances, problems) = try loadDataSet(set, key: key, tokenizer: tokenizer)
+            let (utterances, reported) = try loadDataSet(set, key: key, tokenizer: tokenizer)
+            for note in reported where note.isNote { log("note: \(note)") }
+            let problems = reported.filter { !$0.isNote }
             for p in problems.prefix(10) { log("warning: \(p)") }
             if problems.count > 10 { log("warning: ... and \(problems.count - 10) more problems in \(key)") }
             skipped[key] = problems.count
