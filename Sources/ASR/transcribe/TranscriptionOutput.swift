@@ -30,14 +30,19 @@ public final class TranscriptionOutput {
 
     deinit { if path != nil { close(descriptor) } }
 
-    /// Appends `line` and a line end.
+    /// Appends `line` and a line end. If the write fails (a full disk), the part of the line
+    /// that was written is cut off again, so the file still ends with a whole line and a
+    /// `--resume` run appends the rest.
     public func write(_ line: String) throws {
         let bytes = Array((line + "\n").utf8)
+        let start = path == nil ? -1 : lseek(descriptor, 0, SEEK_END)
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
             guard n > 0 else {
-                throw ConfigError(path: path ?? "<stdout>", message: "write failed: \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                if start >= 0 && written > 0 { _ = ftruncate(descriptor, start) }
+                throw ConfigError(path: path ?? "<stdout>", message: "write failed: \(reason)")
             }
             written += n
         }
