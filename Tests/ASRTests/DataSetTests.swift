@@ -49,7 +49,7 @@ struct DataSetTests {
             "audio/b.wav\t  ...  ",                // 7 empty after normalisation
             "audio/b.wav\tcall 911",               // 8
             "audio/b.wav no tab here",             // 9
-            "audio/b.wav\tone\ttwo",               // 10
+            "audio/b.wav\tone\ttwo\tthree",        // 10
             "audio/empty.wav\thi",                 // 11
             "audio/b.wav\tgood bye\r",             // 12 (CRLF)
         ].joined(separator: "\n") + "\n")
@@ -69,8 +69,8 @@ struct DataSetTests {
             (6, "audio file 'audio/missing.wav' (\(dir.path)/lists/audio/missing.wav) not found"),
             (7, "empty transcript"),
             (8, #"characters outside the token set: "9", "1" in "call 911""#),
-            (9, "malformed line: expected 'audio-path<TAB>transcript', found no tab"),
-            (10, "malformed line: expected 'audio-path<TAB>transcript', found 3 tab-separated fields"),
+            (9, "malformed line: expected 'audio-path<TAB>transcript[<TAB>speaker]', found no tab"),
+            (10, "malformed line: expected 'audio-path<TAB>transcript[<TAB>speaker]', found 4 tab-separated fields"),
             (11, "audio file 'audio/empty.wav'"),
         ]
         #expect(problems.count == expected.count, "\(problems)")
@@ -97,6 +97,40 @@ struct DataSetTests {
         let m = errorMessage { _ = try ManifestReader.audioPaths(of: manifest) { notes.append($0.description) } }
         #expect(m == "\(manifest):4: 'a.wav' is listed twice (first at line 1); list each file once", "\(m)")
         #expect(notes == ["\(manifest):3: skipped 1 comment line (starting with #): 3"], "\(notes)")
+    }
+
+    /// A TSV's third field is the speaker; speakers, a seeded speaker split and a word list
+    /// select utterances in any format that names speakers.
+    @Test func speakersAndWordsSelectUtterances() throws {
+        let dir = Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var lines: [String] = []
+        for s in 0..<8 {
+            for (i, word) in ["one", "go", "one two"].enumerated() {
+                try writeTone(dir, "s\(s)_\(i).wav")
+                lines.append("s\(s)_\(i).wav\t\(word)\tspk\(s)")
+            }
+        }
+        let manifest = try writeText(dir, "m.tsv", lines.joined(separator: "\n") + "\n")
+        let all = try load(manifest).utterances
+        #expect(all.count == 24 && all[0].speaker == "spk0")
+        #expect(try load(manifest) { $0.speakers = ["spk1", "spk2"] }.utterances.count == 6)
+        #expect(try load(manifest) { $0.excludeSpeakers = ["spk1"] }.utterances.count == 21)
+        #expect(try load(manifest) { $0.words = ["one", "two"] }.utterances.map(\.text).allSatisfy { $0 == "one" || $0 == "one two" })
+        // The three parts of one split are disjoint and cover every speaker; the split is fixed by its seed.
+        var parts: [[String]] = []
+        for use in SpeakerSplitConfig.Part.allCases {
+            let u = try load(manifest) { $0.speakerSplit = SpeakerSplitConfig(use: use, test: 0.25, validation: 0.125, seed: 3) }.utterances
+            parts.append(Array(Set(u.compactMap(\.speaker))).sorted())
+        }
+        #expect(parts.map(\.count) == [5, 1, 2], "\(parts)")
+        #expect(Set(parts.joined()).count == 8)
+        let again = SpeakerSplitConfig(use: .test, test: 0.25, validation: 0.125, seed: 3).speakers(of: .test, among: all.compactMap(\.speaker))
+        #expect(again == parts[2])
+        let other = SpeakerSplitConfig(use: .test, test: 0.25, validation: 0.125, seed: 4).speakers(of: .test, among: all.compactMap(\.speaker))
+        #expect(other != parts[2])
+        let m = errorMessage { _ = try load(manifest) { $0.speakerSplit = SpeakerSplitConfig(use: .train, test: 0.95) } }
+        #expect(m.hasPrefix("data.train.speaker_split.test: expected a share of the speakers from 0 to 0.9"), "\(m)")
     }
 
     @Test func jsonLinesManifest() throws {
@@ -215,7 +249,7 @@ struct DataSetTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let folder = try fakeFSDD(dir).path
         #expect(errorMessage { _ = try load(folder) { $0.speakers = ["ann", "carl"] } }
-            .hasPrefix("data.train.speakers: no recordings of speaker 'carl'"))
+            .hasPrefix("data.train.speakers: no utterances of speaker 'carl'"))
         #expect(errorMessage { _ = try load(folder) { $0.excludeSpeakers = ["dan"] } }.hasPrefix("data.train.exclude_speakers: "))
         for bad in ["5-", "a-b", "9-3", "-1", "1-2-3", ""] {
             let m = errorMessage { _ = try load(folder) { $0.takes = bad } }
@@ -248,7 +282,7 @@ struct DataSetTests {
             (DataSetConfig(path: ".", format: .jsonl), "data.train.path: format jsonl expects a manifest file"),
             (DataSetConfig(path: ".", format: .kaldi), "data.train.path: the Kaldi data folder"),
             (DataSetConfig(path: "list.txt", takes: "0-4"), #"data.train.takes: only used with format "fsdd""#),
-            (DataSetConfig(path: "list.txt", speakers: ["x"]), #"data.train.speakers: only used with format "fsdd""#),
+            (DataSetConfig(path: "list.txt", speakers: ["x"]), "data.train.speakers: 'a.wav' ("),
             (DataSetConfig(path: "bad.tsv"), "data.train.path: no usable utterances in 'bad.tsv' (2 problems, the first: "),
             (DataSetConfig(path: "empty.tsv"), "data.train.path: no usable utterances in 'empty.tsv' (it lists none)"),
         ]
@@ -270,7 +304,7 @@ struct DataSetTests {
             #"{"audio": "sub/b.wav", "text": "no", "speaker": "s1"}"#,  // 3 a JSON line in a TSV file
             #"{"path": "./c.wav", "text": "maybe"}"#,                   // 4 the key "path"; "." dropped
             "d.wav",                                                    // 5 a bare path: no transcript
-            "e.wav\tone\ttwo",                                          // 6 three fields
+            "e.wav\tone\ttwo\tthree",                                   // 6 four fields
             #"{"file": "f.wav"}"#,                                      // 7 no "text"
         ].joined(separator: "\n") + "\n")
         // Training: the utterances with transcripts; the others are problems, as before.
@@ -280,8 +314,8 @@ struct DataSetTests {
         #expect(utterances[1].speaker == "s1")
         #expect(reported.map { "\($0.line!): \($0.message)" } == [
             "1: read as a header line ('audio\ttranscript'), not an utterance",
-            "5: malformed line: expected 'audio-path<TAB>transcript', found no tab",
-            "6: malformed line: expected 'audio-path<TAB>transcript', found 3 tab-separated fields",
+            "5: malformed line: expected 'audio-path<TAB>transcript[<TAB>speaker]', found no tab",
+            "6: malformed line: expected 'audio-path<TAB>transcript[<TAB>speaker]', found 4 tab-separated fields",
             #"7: missing key "text""#,
         ])
         #expect(reported.map(\.isNote) == [true, false, false, false])

@@ -61,8 +61,8 @@ public struct DataProblem: Error, Equatable, Sendable, CustomStringConvertible {
 /// ```
 public struct DataSetConfig: Codable, Equatable, Sendable {
     public enum Format: String, Codable, Sendable, CaseIterable {
-        /// `audio-path<TAB>transcript` per line; an optional header `path<TAB>text`; blank lines
-        /// and lines starting with `#` are ignored.
+        /// `audio-path<TAB>transcript[<TAB>speaker]` per line; an optional header
+        /// `path<TAB>text`; blank lines and lines starting with `#` are skipped (with a note).
         case tsv
         /// JSON lines with NeMo's keys: `{"audio_filepath": ..., "text": ..., "duration": ...}`.
         case jsonl
@@ -83,10 +83,17 @@ public struct DataSetConfig: Codable, Equatable, Sendable {
     /// `fsdd` only: the inclusive range of take indices to keep, `"5-49"` or `"3"`. Default all.
     /// FSDD's usual split is takes 0-4 for testing and 5-49 for training.
     public var takes: String? = nil
-    /// `fsdd` only: keep only these speakers. Default all.
+    /// Keep only these speakers. Default all. (Every entry must name its speaker: FSDD file
+    /// names, a third TSV field, a JSON line's "speaker", or Kaldi's utt2spk.)
     public var speakers: [String]? = nil
-    /// `fsdd` only: leave out these speakers. Default none.
+    /// Leave out these speakers. Default none.
     public var excludeSpeakers: [String]? = nil
+    /// A seeded split of the set's speakers into train, validation and test parts
+    /// (`SpeakerSplitConfig`), for a corpus with no official split. Default none.
+    public var speakerSplit: SpeakerSplitConfig? = nil
+    /// Keep only the utterances whose every word is one of these (the digit strings of a
+    /// corpus that also holds other speech). Default all.
+    public var words: [String]? = nil
     /// Skip utterances longer than this many seconds (they are counted in one problem).
     /// Default none.
     public var maxDuration: Double? = nil
@@ -102,7 +109,8 @@ public struct DataSetConfig: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, format, takes, speakers, excludeSpeakers = "exclude_speakers", maxDuration = "max_duration"
+        case path, format, takes, speakers, excludeSpeakers = "exclude_speakers", speakerSplit = "speaker_split", words
+        case maxDuration = "max_duration"
     }
 
     public init(from decoder: Decoder) throws {
@@ -113,6 +121,8 @@ public struct DataSetConfig: Codable, Equatable, Sendable {
         takes = try c.decodeIfPresent(String.self, forKey: .takes)
         speakers = try c.decodeIfPresent([String].self, forKey: .speakers)
         excludeSpeakers = try c.decodeIfPresent([String].self, forKey: .excludeSpeakers)
+        speakerSplit = try c.decodeIfPresent(SpeakerSplitConfig.self, forKey: .speakerSplit)
+        words = try c.decodeIfPresent([String].self, forKey: .words)
         maxDuration = try c.decodeIfPresent(Double.self, forKey: .maxDuration)
     }
 
@@ -175,12 +185,8 @@ public func loadDataSet(_ set: ResolvedDataSet, key: String,
     }
     let format = try config.format ?? ManifestReader.guessFormat(location, isFolder: isFolder.boolValue, written: config.path,
                                                                  key: pathKey, use: .utterances)
-    if format != .fsdd {
-        let given = [("takes", config.takes != nil), ("speakers", config.speakers != nil),
-                     ("exclude_speakers", config.excludeSpeakers != nil)]
-        for (name, isGiven) in given where isGiven {
-            throw ConfigError(path: "\(key).\(name)", message: "only used with format \"fsdd\" (this data set is \(format.rawValue))")
-        }
+    if format != .fsdd && config.takes != nil {
+        throw ConfigError(path: "\(key).takes", message: "only used with format \"fsdd\" (this data set is \(format.rawValue))")
     }
     let expectsFolder = format == .kaldi || format == .fsdd
     if expectsFolder != isFolder.boolValue {
@@ -188,7 +194,8 @@ public func loadDataSet(_ set: ResolvedDataSet, key: String,
             ? "format \(format.rawValue) expects a folder, but '\(config.path)' is a file"
             : "format \(format.rawValue) expects a manifest file, but '\(config.path)' is a folder")
     }
-    let listing = try ManifestReader.read(location, format: format, config: config, key: key, use: .utterances)
+    var listing = try ManifestReader.read(location, format: format, config: config, key: key, use: .utterances)
+    try selectEntries(&listing, config: config, key: key, tokenizer: tokenizer)
 
     // Check each entry: transcript, then audio; then the duration limit, then repeats.
     var utterances: [Utterance] = []

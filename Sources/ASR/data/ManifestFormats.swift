@@ -5,7 +5,8 @@ import Foundation
 // transcribe --manifest` reads audio paths through `ManifestReader.audioPaths(of:)`; both
 // accept the same formats:
 //
-// - A manifest file, one entry per line: `audio-path<TAB>transcript` (TSV, with an optional
+// - A manifest file, one entry per line: `audio-path<TAB>transcript`, optionally followed by
+//   `<TAB>speaker` (TSV, with an optional
 //   header line whose first field is path, audio, file or audio_filepath), or a JSON object with
 //   NeMo's keys (the audio path under `audio_filepath`, or `audio`, `path` or `file`; `text`;
 //   optionally `speaker`), or, when only audio paths are read, a bare path. Blank lines and lines
@@ -221,18 +222,23 @@ private func readFile(_ path: String, jsonOnly: Bool, key: String, use: Manifest
     return listing
 }
 
-/// `audio-path<TAB>transcript`, or a bare audio path; `first`: the first line with content,
-/// which may be a header.
+/// `audio-path<TAB>transcript`, `audio-path<TAB>transcript<TAB>speaker`, or a bare audio
+/// path; `first`: the first line with content, which may be a header.
 private func parseTSVLine(_ text: String, first: Bool) -> ManifestLine {
     let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
     let audio = fields[0].trimmingCharacters(in: .whitespaces)
     if first && ["path", "audio", "file", "audio_filepath"].contains(audio.lowercased()) { return .header }
     guard !audio.isEmpty else { return .problem("malformed line: the audio path is empty") }
-    guard fields.count == 2 else {
-        return .entry(audio: audio, transcript: .failure(LineProblem("malformed line: expected 'audio-path<TAB>transcript', found "
-            + (fields.count == 1 ? "no tab" : "\(fields.count) tab-separated fields"))), speaker: nil)
+    guard fields.count == 2 || fields.count == 3 else {
+        return .entry(audio: audio, transcript: .failure(LineProblem("malformed line: expected 'audio-path<TAB>transcript"
+            + "[<TAB>speaker]', found " + (fields.count == 1 ? "no tab" : "\(fields.count) tab-separated fields"))), speaker: nil)
     }
-    return .entry(audio: audio, transcript: .success(String(fields[1])), speaker: nil)
+    var speaker: String?
+    if fields.count == 3 {
+        speaker = fields[2].trimmingCharacters(in: .whitespaces)
+        guard !speaker!.isEmpty else { return .problem("malformed line: the speaker (third field) is empty") }
+    }
+    return .entry(audio: audio, transcript: .success(String(fields[1])), speaker: speaker)
 }
 
 /// A JSON object with NeMo's keys: `audio_filepath` (or `audio`, `path`, `file`), `text` and
@@ -355,7 +361,7 @@ func parseFSDDName(_ name: String) -> (digit: Int, speaker: String, take: Int)? 
     return (digit, String(parts[1]), take)
 }
 
-/// A folder of FSDD recordings, filtered by takes and speakers; sorted by speaker, digit, take.
+/// A folder of FSDD recordings, filtered by takes; sorted by speaker, digit, take.
 private func readFSDDFolder(_ folderPath: String, config: DataSetConfig, key: String) throws -> ManifestListing {
     var listing = ManifestListing()
     let names: [String]
@@ -374,17 +380,7 @@ private func readFSDDFolder(_ folderPath: String, config: DataSetConfig, key: St
                                                 message: "file name does not match {digit}_{speaker}_{take}.wav"))
         }
     }
-    let known = Set(files.map(\.speaker))
-    for (option, list) in [("speakers", config.speakers), ("exclude_speakers", config.excludeSpeakers)] {
-        if let missing = list?.first(where: { !known.contains($0) }) {
-            throw ConfigError(path: "\(key).\(option)", message: "no recordings of speaker '\(missing)' in '\(config.path)' "
-                + "(speakers: \(known.sorted().joined(separator: ", ")))")
-        }
-    }
-    let include = config.speakers.map(Set.init), exclude = Set(config.excludeSpeakers ?? [])
-    files = files.filter { f in
-        (takes?.contains(f.take) ?? true) && (include?.contains(f.speaker) ?? true) && !exclude.contains(f.speaker)
-    }
+    files = files.filter { takes?.contains($0.take) ?? true }
     files.sort { ($0.speaker, $0.digit, $0.take) < ($1.speaker, $1.digit, $1.take) }
     for f in files {
         let path = folderPath + "/" + f.name
