@@ -87,6 +87,12 @@ struct EvaluateCommand: ParsableCommand {
         }
 
         let aligned = result.hypotheses.map { ($0, Scoring.alignWords(reference: $0.reference, hypothesis: $0.hypothesis)) }
+        // Per-word accuracy, for a set with a small vocabulary (commands, digits).
+        let perWord = WordAccuracy.table(aligned.map(\.1))
+        if (1...50).contains(perWord.count) {
+            print("\n| word | said | recognized | accuracy |\n|---|---|---|---|")
+            for w in perWord { print("| \(w.word) | \(w.said) | \(w.recognized) | " + String(format: "%.1f%% |", w.accuracy * 100)) }
+        }
         let ranked = aligned.filter { $0.1.counts.errors > 0 }.sorted { $0.1.counts.errors > $1.1.counts.errors }
         if !ranked.isEmpty && worst > 0 {
             print("\nWorst utterances:")
@@ -101,6 +107,7 @@ struct EvaluateCommand: ParsableCommand {
                 "wer": w.errorRate, "cer": c.errorRate, "substitutions": w.substitutions, "deletions": w.deletions,
                 "insertions": w.insertions, "reference_words": w.referenceLength, "unusable": problems.count,
                 "utterance_results": aligned.map { h, a in ["id": h.id, "reference": h.reference, "hypothesis": h.hypothesis, "errors": a.counts.errors] },
+                "per_word": perWord.map { ["word": $0.word, "said": $0.said, "recognized": $0.recognized] },
                 "conditions": perturbed.map { c, r in ["condition": "\(c)", "wer": r.score.words.errorRate, "cer": r.score.characters.errorRate] },
             ]
             try writeFileAtomically(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)

@@ -120,3 +120,14 @@ struct ScoringTests {
         #expect(c.sclite() == "Scores: (#C #S #D #I) 3 0 1 0\nREF:  a b <SPACE> c\nHYP:  a b ******* c\nEval:     D\n")
     }
 }
+
+/// Per-word accuracy counts each reference word's hits in the word alignments.
+@Test func perWordAccuracyCountsHitsOfEachReferenceWord() {
+    let alignments = [("go", "go"), ("go", "no"), ("stop", "stop"), ("go stop", "go"), ("yes", "yes yes")]
+        .map { Scoring.alignWords(reference: $0.0, hypothesis: $0.1) }
+    let table = WordAccuracy.table(alignments)
+    #expect(table.map(\.word) == ["go", "stop", "yes"])
+    #expect(table.map(\.said) == [3, 2, 1])
+    #expect(table.map(\.recognized) == [2, 1, 1])
+    #expect(abs(table[0].accuracy - 2.0 / 3) < 1e-12)
+}

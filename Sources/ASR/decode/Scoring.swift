@@ -180,3 +180,26 @@ public struct CorpusScore: Sendable, Equatable {
         return (w, c)
     }
 }
+
+/// How often one reference word was recognized: the times it was said, and the times its step
+/// of the word alignment was a hit. For a test set of single words (commands, keywords), the
+/// per-word accuracy a keyword-spotting paper reports.
+public struct WordAccuracy: Sendable, Equatable {
+    public let word: String
+    public var said = 0
+    public var recognized = 0
+    public var accuracy: Double { said == 0 ? 0 : Double(recognized) / Double(said) }
+
+    /// One entry per reference word of `alignments`, most said first (ties by word).
+    public static func table(_ alignments: [EditAlignment]) -> [WordAccuracy] {
+        var byWord: [String: WordAccuracy] = [:]
+        for alignment in alignments {
+            for step in alignment.steps {
+                guard let word = step.reference else { continue }
+                byWord[word, default: WordAccuracy(word: word)].said += 1
+                if step.operation == .hit { byWord[word]!.recognized += 1 }
+            }
+        }
+        return byWord.values.sorted { ($1.said, $0.word) < ($0.said, $1.word) }
+    }
+}

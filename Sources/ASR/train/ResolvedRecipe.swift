@@ -110,15 +110,26 @@ public struct ResolvedRecipe: Sendable {
     }
 }
 
+/// The corpora a recipe may name by variable, and their folder names in ../shared/data beside
+/// the checkout or in data/.
+let knownCorpora = ["SPEECH_COMMANDS_DIR": "speech-commands", "AN4_DIR": "an4"]
+
 /// Expands `${NAME}` in a data path from the environment. `${FSDD_DIR}`, when unset, is the
 /// Free Spoken Digit Dataset found as scripts/fsdd.sh finds it (../shared/data/fsdd beside the
-/// checkout, data/fsdd), or cloned by that script when absent.
+/// checkout, data/fsdd), or cloned by that script when absent; `${SPEECH_COMMANDS_DIR}` and
+/// `${AN4_DIR}` are looked for in the same two places.
 func expandPathVariables(_ path: String, recipeFolder: String, key: String) throws -> String {
     var result = path
     while let start = result.range(of: "${"), let end = result[start.upperBound...].firstIndex(of: "}") {
         let name = String(result[start.upperBound..<end])
         var value = ProcessInfo.processInfo.environment[name]
         if value == nil && name == "FSDD_DIR" { value = try locateFSDD(recipeFolder: recipeFolder) }
+        if value == nil, let folder = knownCorpora[name] {
+            let root = URL(fileURLWithPath: recipeFolder.isEmpty ? "." : recipeFolder).deletingLastPathComponent().standardized.path
+            value = ["\(root)/../shared/data/\(folder)", "\(root)/data/\(folder)"]
+                .first { FileManager.default.fileExists(atPath: $0) }
+                .map { URL(fileURLWithPath: $0).standardized.path }
+        }
         guard let value else {
             throw ConfigError(path: key, message: "the environment variable \(name) is not set (used in '\(path)')")
         }

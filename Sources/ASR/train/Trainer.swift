@@ -4,6 +4,7 @@ import Foundation
 ///
 /// Files in the run folder (`ResolvedRecipe.outputFolder`):
 ///   recipe.json                 the recipe as run (after --set overrides)
+///   speakers.json               the speakers of each data set (when its utterances name them)
 ///   state.json                  what --resume needs; written last, atomically, after each epoch
 ///   epoch-NNN.safetensors       the model after epoch NNN (the last two, or the last
 ///                               `training.average_last`, are kept)
@@ -372,6 +373,8 @@ public final class Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeFileAtomically(try encoder.encode(recipe), to: "\(folder)/recipe.json")
+        // Who each set's speakers are: which were held out is part of every result.
+        if !data.speakers.isEmpty { try writeFileAtomically(try encoder.encode(data.speakers), to: "\(folder)/speakers.json") }
     }
 
     /// Removes what an earlier run killed mid-write left: the temporary files of atomic writes

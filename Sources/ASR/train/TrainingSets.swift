@@ -34,6 +34,9 @@ final class TrainingSets {
     private var frameCounts: [String: Int] = [:]
     /// Utterances skipped per set and reason, for the report.
     private(set) var skipped: [String: Int] = [:]
+    /// The speakers of each set (`data.train`, `data.test`, ...), sorted; sets whose
+    /// utterances name none are left out. Written to the run folder as speakers.json.
+    private(set) var speakers: [String: [String]] = [:]
 
     /// The data sets `recipe` names (its paths already resolved).
     init(recipe: ResolvedRecipe, tokenizer: Vocabulary, log: (String) -> Void) throws {
@@ -42,6 +45,7 @@ final class TrainingSets {
         connected = recipe.recipe.data.connectedDigits
         let maxBad = recipe.recipe.training.maxBadShare
         var skipped: [String: Int] = [:]
+        var speakers: [String: [String]] = [:]
 
         func load(_ set: ResolvedDataSet, key: String) throws -> [Utterance] {
             let (utterances, reported) = try loadDataSet(set, key: key, tokenizer: tokenizer)
@@ -50,6 +54,8 @@ final class TrainingSets {
             for p in problems.prefix(10) { log("warning: \(p)") }
             if problems.count > 10 { log("warning: ... and \(problems.count - 10) more problems in \(key)") }
             skipped[key] = problems.count
+            let named = Set(utterances.compactMap(\.speaker))
+            if !named.isEmpty { speakers[key] = named.sorted() }
             let total = utterances.count + problems.count
             if total > 0 && Double(problems.count) / Double(total) > maxBad {
                 throw ConfigError(path: key, message: "\(problems.count) of \(total) utterances are unusable, more than "
@@ -79,6 +85,7 @@ final class TrainingSets {
         }
         self.tests = tests
         self.skipped = skipped
+        self.speakers = speakers
         if train.isEmpty { throw ConfigError(path: "data.train", message: "no usable training utterances") }
     }
 
